@@ -1,0 +1,63 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_NO_INPUT := 1
+
+.PHONY: run test install install-test apt-deps lint typecheck pytest eval ingest serve bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# torch first, pinned: pip takes the CPU build of 2.13.0 from local disk.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test,llm]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# Debian's chromium for the widget tests (Playwright drives it; no browser download).
+apt-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium from Debian"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+ingest: install
+	$(BIN)/whatworks-ingest corpus/ || echo "some files failed to ingest (listed above); serving the rest"
+
+serve: install
+	$(BIN)/whatworks serve --host 127.0.0.1 --port 8000
+
+run: ingest serve
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy
+
+pytest: install-test apt-deps
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: install-test
+	$(BIN)/python benchmarks/query.py
+	$(BIN)/python benchmarks/scifact.py
+
+clean:
+	rm -rf data artifacts .pytest_cache .mypy_cache .ruff_cache

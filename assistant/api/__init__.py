@@ -1,0 +1,1 @@
+"""The HTTP face: FastAPI routers over the one service."""

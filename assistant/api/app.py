@@ -1,0 +1,96 @@
+"""The app factory: `create_app(settings) -> FastAPI`. Tests build their own app from it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+import assistant
+from assistant.api.routers import ask, documents, feedback, health
+from assistant.core.embeddings import Embedder
+from assistant.core.service import EvidenceService
+from assistant.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def widget_dir() -> Path:
+    """bots/web, beside the assistant package (the widget's static files)."""
+    return Path(assistant.__file__).resolve().parent.parent / "bots" / "web"
+
+
+def _readable(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        loc = ".".join(str(p) for p in error["loc"] if p != "body")
+        msg = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            msg = "unknown field: remove it (filters take settings, populations, countries, verdict)"
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(
+    settings: Settings | None = None, embedder: Embedder | None = None, service: EvidenceService | None = None
+) -> FastAPI:
+    """Build the API. Pass `service` to share one already open (tests); otherwise the lifespan opens it."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if service is not None:
+            app.state.service = service
+            yield
+            return
+        from assistant.core.runtime import open_service
+
+        manager = open_service(settings, embedder)
+        app.state.service = await run_in_threadpool(manager.__enter__)
+        try:
+            yield
+        finally:
+            app.state.service = None
+            await run_in_threadpool(manager.__exit__, None, None, None)
+
+    app = FastAPI(
+        title="whatworks",
+        version=assistant.__version__,
+        description="Answers 'what works for X?' from a curated crime-prevention evidence base, every claim cited.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    if settings.api.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.allowed_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "X-API-Key"],
+            max_age=600,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _readable(exc)}, status_code=422)
+
+    for router in (health.router, ask.router, feedback.router, documents.router):
+        app.include_router(router)
+
+    web = widget_dir()
+    if web.is_dir():
+        app.mount("/widget", StaticFiles(directory=web), name="widget")
+
+        @app.get("/", include_in_schema=False)
+        def demo_page() -> FileResponse:
+            return FileResponse(web / "demo.html", media_type="text/html")
+
+    return app

@@ -1,0 +1,38 @@
+"""FastAPI dependencies as Annotated aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from assistant.core.service import EvidenceService
+from assistant.core.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_service(request: Request) -> EvidenceService:
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        raise HTTPException(503, "the service is starting; retry in a few seconds", headers={"Retry-After": "5"})
+    return service  # type: ignore[no-any-return]
+
+
+def require_api_key(request: Request, x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None) -> None:
+    """With an API key configured, callers send it; browsers on allowlisted origins (the widget) need not."""
+    settings: Settings = request.app.state.settings
+    if settings.api.api_key is None:
+        return
+    origin = request.headers.get("origin")
+    if origin and origin in settings.api.allowed_origins:
+        return
+    if x_api_key != settings.api.api_key.get_secret_value():
+        raise HTTPException(401, "missing or wrong X-API-Key header")
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ServiceDep = Annotated[EvidenceService, Depends(get_service)]
+ApiKeyDep = Annotated[None, Depends(require_api_key)]

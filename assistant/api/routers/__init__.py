@@ -1,0 +1,1 @@
+"""Routers: each parses a body, calls the service, wraps a response."""

@@ -1,0 +1,101 @@
+"""`whatworks ask | serve | eval | gaps`: the command-line face over the same service."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.core.settings import Settings
+
+app = typer.Typer(add_completion=False, help="whatworks: what works in crime prevention, from the evidence base.")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in plain words.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the AskResponse as one JSON line.")] = False,
+) -> None:
+    """Answer one question from the evidence base."""
+    from assistant.core.runtime import open_service
+    from assistant.core.service import MAX_QUESTION_CHARS, NotReady
+
+    question = question.strip()
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        typer.echo(f"error: the question must be 1 to {MAX_QUESTION_CHARS} characters", err=True)
+        raise typer.Exit(2)
+    with open_service(Settings()) as service:
+        try:
+            response = service.ask(question, face="cli")
+        except NotReady as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(3) from None
+    typer.echo(response.model_dump_json() if as_json else response.answer)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Serve the HTTP API, the widget and the demo page."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=host or settings.api.host, port=port or settings.api.port)
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option(help="The golden question set.")] = Path("corpus/eval/questions.yaml"),
+    thresholds: Annotated[Path, typer.Option(help="Minimum scores.")] = Path("corpus/eval/thresholds.yaml"),
+    as_json: Annotated[bool, typer.Option("--json", help="End with the metrics as one JSON line.")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures", help="List the questions that missed.")] = False,
+) -> None:
+    """Run the golden question set; exit 1 when a metric is below its threshold."""
+    from assistant.core.evaluation import run_eval
+    from assistant.core.runtime import open_service
+
+    with open_service(Settings()) as service:
+        report = run_eval(service, questions, thresholds)
+    for name, value in report.metrics.items():
+        limit = report.thresholds.get(name)
+        typer.echo(f"{name:22} {value:8.3f}" + (f"   (threshold {limit})" if limit is not None else ""))
+    if show_failures:
+        for failure in report.failures:
+            typer.echo(f"miss: {json.dumps(failure)}")
+    if not report.passed:
+        typer.echo("below threshold: " + ", ".join(report.below()), err=True)
+    if as_json:
+        typer.echo(json.dumps({"metrics": report.metrics, "thresholds": report.thresholds, "passed": report.passed}))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def gaps(
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What members asked that the evidence base could not answer (for curators)."""
+    from assistant.core.records import RecordStore
+
+    settings = Settings()
+    rows = RecordStore(settings.sql_url).evidence_gaps(limit)
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo("no evidence gaps logged yet")
+    for row in rows:
+        nearest = ", ".join(row["nearest_topics"]) or "-"
+        typer.echo(f"{row['created_at'][:16]}  [{row['face']}]  {row['question']}   (nearest: {nearest})")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The service behind every face: settings, evidence schema, embeddings, store, retrieval, answering."""

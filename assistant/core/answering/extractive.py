@@ -1,0 +1,165 @@
+"""The default answer: passages quoted verbatim, grouped by the verdict of their source, each cited [n]."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.answering.text import content_stems, split_sentences, words
+from assistant.core.answers import AnswerItem, Citation, VerdictGroup
+from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
+from assistant.core.retrieval import Passage
+
+MAX_CITATIONS = 5
+MAX_PER_DOCUMENT = 2
+QUOTE_WORDS = 55
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_EFFECT_QUESTION = re.compile(
+    r"\b(work|works|working|effective|effect|evidence|proven|succeed|success|help|helps|reduce|reduces|"
+    r"prevent|prevents|impact|results|worth)\b",
+    re.I,
+)
+_EVIDENCE_SECTIONS = ("evidence", "summary")
+VERDICT_ORDER = list(EvidenceVerdict)
+
+
+def wants_effect(question: str) -> bool:
+    """'does X work', 'what works for X', 'is X effective': the evidence sections answer these."""
+    return bool(_EFFECT_QUESTION.search(question))
+
+
+def _units(text: str) -> list[str]:
+    """Sentences, with each list item or line taken apart first; every unit is verbatim text."""
+    units: list[str] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip()
+        if line:
+            units.extend(line[s:e] for s, e in split_sentences(line))
+    return units
+
+
+def best_quote(text: str, question: str) -> str:
+    """The sentences of a passage that share most with the question, kept short for chat."""
+    units = _units(text)
+    if not units:
+        return " ".join(text.split())
+    if sum(len(u.split()) for u in units) <= QUOTE_WORDS:
+        return " ".join(units)
+    wanted = content_stems(question)
+    scores = [len(wanted & content_stems(u)) for u in units]
+    best = max(range(len(units)), key=lambda i: (scores[i], -i))
+    lo, hi = best, best
+    size = len(units[best].split())
+    # grow towards the neighbour that shares more with the question, while the quote stays short
+    while True:
+        options = []
+        if hi + 1 < len(units):
+            options.append((scores[hi + 1], 1, hi + 1))
+        if lo > 0:
+            options.append((scores[lo - 1], 0, lo - 1))
+        if not options:
+            break
+        _score, _side, idx = max(options)
+        extra = len(units[idx].split())
+        if size + extra > QUOTE_WORDS:
+            break
+        size += extra
+        lo, hi = min(lo, idx), max(hi, idx)
+    return " ".join(units[lo : hi + 1])
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(words(a)), set(words(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) > 0.7
+
+
+@dataclass
+class Selection:
+    passages: list[Passage]
+    quotes: list[str]
+
+
+def select_passages(passages: list[Passage], question: str, min_similarity: float, margin: float) -> Selection:
+    """Relevant, varied passages: above the threshold, near the best one, no near-duplicates."""
+    relevant = [p for p in passages if p.similarity >= min_similarity]
+    if not relevant:
+        return Selection([], [])
+    top = max(p.similarity for p in relevant)
+    prefer_evidence = wants_effect(question)
+
+    def rank(p: Passage) -> float:
+        boost = 1.15 if prefer_evidence and p.chunk.section.lower().startswith(_EVIDENCE_SECTIONS) else 1.0
+        return p.score * boost
+
+    chosen: list[Passage] = []
+    quotes: list[str] = []
+    per_doc: dict[str, int] = {}
+    for p in sorted(relevant, key=rank, reverse=True):
+        if p.similarity < top - margin:
+            continue
+        if per_doc.get(p.chunk.document_id, 0) >= MAX_PER_DOCUMENT:
+            continue
+        quote = best_quote(p.chunk.text, question)
+        if any(_similar(quote, q) for q in quotes):
+            continue
+        chosen.append(p)
+        quotes.append(quote)
+        per_doc[p.chunk.document_id] = per_doc.get(p.chunk.document_id, 0) + 1
+        if len(chosen) >= MAX_CITATIONS:
+            break
+    return Selection(chosen, quotes)
+
+
+def citation_for(n: int, passage: Passage, quote: str, relevance_rank: int = 1) -> Citation:
+    meta = passage.chunk.metadata
+    page = meta.get("page")
+    return Citation(
+        n=n,
+        document_id=passage.chunk.document_id,
+        title=passage.chunk.title,
+        url=str(meta.get("url")) or None,
+        verdict=EvidenceVerdict(str(meta.get("verdict", "not-rated"))),
+        rating_source=str(meta.get("rating_source") or "") or None,
+        section=passage.chunk.section,
+        quote=quote,
+        page=int(page) if isinstance(page, int | float) and not isinstance(page, bool) else None,
+        relevance_rank=relevance_rank,
+    )
+
+
+def compose_extractive_answer(selection: Selection) -> tuple[str, list[Citation], list[VerdictGroup]]:
+    """Markdown grouped by verdict (what works first, harm made plain), then the sources list."""
+    order = sorted(
+        range(len(selection.passages)),
+        key=lambda i: VERDICT_ORDER.index(EvidenceVerdict(str(selection.passages[i].chunk.metadata.get("verdict")))),
+    )
+    citations: list[Citation] = []
+    groups: dict[EvidenceVerdict, VerdictGroup] = {}
+    for n, i in enumerate(order, 1):
+        citation = citation_for(n, selection.passages[i], selection.quotes[i], relevance_rank=i + 1)
+        citations.append(citation)
+        group = groups.setdefault(
+            citation.verdict,
+            VerdictGroup(verdict=citation.verdict, label=VERDICT_HEADINGS[citation.verdict], items=[]),
+        )
+        group.items.append(AnswerItem(n=n, text=f"{citation.title}: \u201c{citation.quote}\u201d"))
+    lines: list[str] = []
+    for group in groups.values():
+        lines.append(f"**{group.label}**")
+        for item in group.items:
+            lines.append(f"- {item.text} [{item.n}]")
+        lines.append("")
+    lines.append(sources_markdown(citations))
+    return "\n".join(lines).strip(), citations, list(groups.values())
+
+
+def sources_markdown(citations: list[Citation]) -> str:
+    lines = ["**Sources**"]
+    for c in citations:
+        rated = f"{VERDICT_HEADINGS[c.verdict].lower()}" + (f", {c.rating_source}" if c.rating_source else "")
+        where = f" — {c.section}" if c.section else ""
+        link = f" <{c.url}>" if c.url else ""
+        lines.append(f"[{c.n}] {c.title}{where} ({rated}){link}")
+    return "\n".join(lines)

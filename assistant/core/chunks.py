@@ -1,0 +1,92 @@
+"""A chunk of an evidence document: the unit that is embedded, indexed, retrieved and quoted."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+MetadataValue = str | int | float | bool
+# Chroma metadata holds scalars only, so list fields are stored twice: joined for display,
+# and as one boolean flag per value (`setting:school`) for filtering.
+LIST_FIELDS = ("settings", "populations", "countries", "problems")
+FILTER_FIELDS = ("settings", "populations", "countries", "verdict")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage quoted verbatim from one document, with the metadata of that document."""
+
+    id: str
+    text: str
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+
+    @property
+    def document_id(self) -> str:
+        return str(self.metadata.get("document_id", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title", ""))
+
+    @property
+    def section(self) -> str:
+        return str(self.metadata.get("section", ""))
+
+    def list_field(self, name: str) -> list[str]:
+        raw = str(self.metadata.get(name, ""))
+        return [v for v in raw.split("|") if v]
+
+    def context_text(self) -> str:
+        """What is embedded and BM25-indexed: title and section give a bare passage its context."""
+        head = self.title if not self.section else f"{self.title} — {self.section}"
+        return f"{head}\n{self.text}"
+
+
+def chunk_id(document_id: str, section: str, text: str) -> str:
+    """Content-derived id: unchanged text keeps its id, so re-ingesting it is a no-op."""
+    digest = hashlib.sha256(f"{document_id}\x1f{section}\x1f{text}".encode()).hexdigest()[:32]
+    return f"{document_id}:{digest}"
+
+
+def flag_key(field_name: str, value: str) -> str:
+    return f"{field_name}:{value.strip().lower()}"
+
+
+def list_metadata(field_name: str, values: list[str]) -> dict[str, MetadataValue]:
+    """Store a list field as a joined string plus one boolean flag per value."""
+    out: dict[str, MetadataValue] = {field_name: "|".join(values)}
+    for value in values:
+        out[flag_key(field_name, value)] = True
+    return out
+
+
+def matches_filters(metadata: dict[str, Any], filters: dict[str, list[str]] | None) -> bool:
+    """Any value within a field, every field: the same rule as `chroma_where`."""
+    if not filters:
+        return True
+    for name, wanted in filters.items():
+        if not wanted:
+            continue
+        if name == "verdict":
+            if str(metadata.get("verdict")) not in wanted:
+                return False
+        elif not any(metadata.get(flag_key(name, v)) for v in wanted):
+            return False
+    return True
+
+
+def chroma_where(filters: dict[str, list[str]] | None) -> dict[str, Any] | None:
+    """Translate filters into a Chroma `where` clause (None when there is nothing to filter)."""
+    clauses: list[dict[str, Any]] = []
+    for name, wanted in (filters or {}).items():
+        if not wanted:
+            continue
+        if name == "verdict":
+            clauses.append({"verdict": {"$in": list(wanted)}})
+        else:
+            ors: list[dict[str, Any]] = [{flag_key(name, v): {"$eq": True}} for v in wanted]
+            clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

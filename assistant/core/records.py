@@ -1,0 +1,158 @@
+"""The SQL store (SQLite by default, any SQLAlchemy URL): the query log, feedback and evidence gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("face", String(20), nullable=False, default="api"),
+    Column("question", Text, nullable=False),
+    Column("standalone_question", Text, nullable=False),
+    Column("no_evidence", Boolean, nullable=False),
+    Column("answer_mode", String(20), nullable=False),
+    Column("top_similarity", Float, nullable=True),
+    Column("cited", Text, nullable=False, default="[]"),
+    Column("nearest_topics", Text, nullable=False, default="[]"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", String(36), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rating", String(4), nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("voter", String(200), nullable=True),
+    UniqueConstraint("question_id", "voter", name="one_vote_per_voter"),
+)
+
+
+class AlreadyVoted(Exception):
+    pass
+
+
+class UnknownQuestion(Exception):
+    pass
+
+
+class RecordStore:
+    """Writes and reads the query log; evidence gaps are the logged questions with no evidence."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, future=True)
+        metadata.create_all(self.engine)
+
+    def log_question(
+        self,
+        question: str,
+        standalone: str,
+        no_evidence: bool,
+        answer_mode: str,
+        top_similarity: float | None,
+        cited: list[str],
+        nearest: list[str],
+        face: str = "api",
+    ) -> str:
+        qid = str(uuid.uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(questions).values(
+                    id=qid,
+                    created_at=dt.datetime.now(dt.UTC),
+                    face=face[:20],
+                    question=question,
+                    standalone_question=standalone,
+                    no_evidence=no_evidence,
+                    answer_mode=answer_mode,
+                    top_similarity=top_similarity,
+                    cited=json.dumps(cited),
+                    nearest_topics=json.dumps(nearest),
+                )
+            )
+        return qid
+
+    def add_feedback(self, question_id: str, rating: str, comment: str | None, voter: str | None) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(select(questions.c.id).where(questions.c.id == question_id)).first() is None:
+                raise UnknownQuestion(question_id)
+            try:
+                conn.execute(
+                    insert(feedback).values(
+                        question_id=question_id,
+                        created_at=dt.datetime.now(dt.UTC),
+                        rating=rating,
+                        comment=comment,
+                        voter=voter,
+                    )
+                )
+            except IntegrityError:
+                raise AlreadyVoted(question_id) from None
+
+    def feedback_for(self, question_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(feedback.c.rating, feedback.c.comment, feedback.c.voter).where(
+                    feedback.c.question_id == question_id
+                )
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def evidence_gaps(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The questions the evidence base could not answer, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    questions.c.id,
+                    questions.c.created_at,
+                    questions.c.face,
+                    questions.c.question,
+                    questions.c.standalone_question,
+                    questions.c.top_similarity,
+                    questions.c.nearest_topics,
+                )
+                .where(questions.c.no_evidence.is_(True))
+                .order_by(questions.c.created_at.desc())
+                .limit(limit)
+            ).all()
+        out = []
+        for r in rows:
+            item = dict(r._mapping)
+            item["created_at"] = item["created_at"].isoformat()
+            item["nearest_topics"] = json.loads(item["nearest_topics"])
+            out.append(item)
+        return out
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,117 @@
+"""Hybrid retrieval: dense search in the vector store plus BM25, fused by weighted reciprocal rank.
+
+`EvidenceSnapshot` is what a running server holds in memory for one generation of the
+collection: the chunks, their unit vectors (to score passages that only BM25 found) and
+the BM25 index. It is rebuilt when an ingestion changes the collection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from assistant.core.bm25_index import BM25Index
+from assistant.core.chunks import Chunk, matches_filters
+from assistant.core.embeddings import Embedder
+from assistant.core.settings import RetrievalSettings
+from assistant.core.store import ChunkStore
+
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and its cosine similarity to the question."""
+
+    chunk: Chunk
+    score: float
+    similarity: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+class EvidenceSnapshot:
+    """Chunks, vectors and BM25 of one generation of the collection."""
+
+    def __init__(self, store: ChunkStore, generation: str, stem: bool = True) -> None:
+        self.store = store
+        self.generation = generation
+        ids = sorted(store.records())
+        chunks, vectors = store.export(ids) if ids else ([], [])
+        self.chunks: list[Chunk] = chunks
+        self.row: dict[str, int] = {c.id: i for i, c in enumerate(chunks)}
+        self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1) if chunks else np.zeros((0, 1))
+        self.bm25 = BM25Index(chunks, stem=stem)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def mask(self, filters: dict[str, list[str]] | None) -> np.ndarray | None:
+        if not filters or not any(filters.values()):
+            return None
+        return np.fromiter((matches_filters(c.metadata, filters) for c in self.chunks), dtype=bool, count=len(self))
+
+    def documents(self) -> dict[str, list[Chunk]]:
+        """Chunks grouped by document id, in document order."""
+        grouped: dict[str, list[Chunk]] = {}
+        for chunk in self.chunks:
+            grouped.setdefault(chunk.document_id, []).append(chunk)
+        for chunks in grouped.values():
+            chunks.sort(key=lambda c: int(c.metadata.get("chunk_index", 0)))
+        return grouped
+
+
+class HybridRetriever:
+    """Dense + BM25 with weighted reciprocal-rank fusion over one snapshot."""
+
+    def __init__(self, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def retrieve(
+        self,
+        snapshot: EvidenceSnapshot,
+        question: str,
+        filters: dict[str, list[str]] | None = None,
+        k: int | None = None,
+        mode: RetrievalMode = "hybrid",
+        query_vector: Sequence[float] | None = None,
+    ) -> list[Passage]:
+        k = k or self.settings.top_k
+        n = self.settings.candidates
+        if len(snapshot) == 0:
+            return []
+        qvec = np.asarray(
+            query_vector if query_vector is not None else self.embedder.embed_query(question), dtype=np.float32
+        )
+        dense: list[tuple[Chunk, float]] = []
+        if mode in ("hybrid", "dense"):
+            dense = snapshot.store.query(qvec.tolist(), n, filters)
+        lexical: list[tuple[int, float]] = []
+        if mode in ("hybrid", "bm25"):
+            lexical = snapshot.bm25.search(question, n, snapshot.mask(filters))
+
+        fused: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        bm25_rank: dict[str, int] = {}
+        rrf = self.settings.rrf_k
+        for rank, (chunk, _sim) in enumerate(dense, 1):
+            dense_rank[chunk.id] = rank
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + self.settings.dense_weight / (rrf + rank)
+        for rank, (lex_row, _score) in enumerate(lexical, 1):
+            cid = snapshot.chunks[lex_row].id
+            bm25_rank[cid] = rank
+            fused[cid] = fused.get(cid, 0.0) + self.settings.bm25_weight / (rrf + rank)
+
+        best = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
+        passages: list[Passage] = []
+        for cid, score in best:
+            row = snapshot.row.get(cid)
+            if row is None:  # written after this snapshot was taken; the next refresh picks it up
+                continue
+            similarity = float(snapshot.vectors[row] @ qvec)
+            passages.append(Passage(snapshot.chunks[row], score, similarity, dense_rank.get(cid), bm25_rank.get(cid)))
+        return passages

@@ -1,0 +1,47 @@
+"""Wiring: build the service from settings, owning the lifetimes of Chroma, the SQL store and the model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from assistant.core.embeddings import Embedder, make_embedder
+from assistant.core.records import RecordStore
+from assistant.core.service import EvidenceService, StoreState
+from assistant.core.settings import Settings
+from assistant.core.store import ChromaConnection
+
+
+def make_generator(settings: Settings, embedder: Embedder) -> Any:
+    """The LLM answerer when one is configured, else None (extractive answers)."""
+    if settings.llm.provider == "none":
+        return None
+    from assistant.core.answering.generation import LLMAnswerer, make_chat_model
+
+    return LLMAnswerer(make_chat_model(settings.llm), embedder)
+
+
+@contextmanager
+def open_service(
+    settings: Settings, embedder: Embedder | None = None, load_model: bool = True
+) -> Iterator[EvidenceService]:
+    """The service with its Chroma connection and SQL store; closed on exit."""
+    embedder = embedder or make_embedder(settings.embedding)
+    if load_model and hasattr(embedder, "load"):
+        embedder.load()
+    connection = ChromaConnection(settings)
+    records = RecordStore(settings.sql_url)
+
+    def store_source(reload: bool) -> StoreState:
+        index = connection.reconnect() if reload else connection.index
+        active, generation = index.state()
+        return StoreState(index.active() if active else None, generation)
+
+    service = EvidenceService(settings, embedder, store_source, records, make_generator(settings, embedder))
+    try:
+        service.refresh(force=True)
+        yield service
+    finally:
+        records.close()
+        connection.close()

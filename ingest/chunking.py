@@ -1,0 +1,95 @@
+"""Split loaded documents into token-bounded chunks that keep their title, section path and page.
+
+Bounds are measured with the embedding model's own tokenizer, so no chunk (with its
+title prefix) is ever truncated by the model's 256-token window.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.core.chunks import Chunk, MetadataValue, chunk_id, list_metadata
+from ingest.loaders import LoadedDocument
+
+TokenCounter = Callable[[str], int]
+
+_SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+class Chunker:
+    """Turns a LoadedDocument into Chunks no longer than `max_tokens` including the title prefix."""
+
+    def __init__(self, count_tokens: TokenCounter, chunk_tokens: int, overlap_tokens: int, max_tokens: int) -> None:
+        self.count_tokens = count_tokens
+        self.chunk_tokens = min(chunk_tokens, max_tokens)
+        self.overlap_tokens = overlap_tokens
+        self.max_tokens = max_tokens
+
+    def _splitter(self, budget: int) -> RecursiveCharacterTextSplitter:
+        return RecursiveCharacterTextSplitter(
+            chunk_size=budget,
+            chunk_overlap=min(self.overlap_tokens, budget // 4),
+            length_function=self.count_tokens,
+            separators=_SEPARATORS,
+            keep_separator="end",
+            strip_whitespace=True,
+        )
+
+    def split(self, doc: LoadedDocument, source: str) -> list[Chunk]:
+        base = document_metadata(doc, source)
+        chunks: list[Chunk] = []
+        seen: set[str] = set()
+        for block in doc.blocks:
+            section = block.section
+            prefix = f"{doc.metadata.title} — {section}\n" if section else f"{doc.metadata.title}\n"
+            prefix_tokens = self.count_tokens(prefix)
+            if prefix_tokens > self.max_tokens // 3:
+                # An absurdly long heading must not eat the passage's budget.
+                section = section[:80]
+                prefix_tokens = self.count_tokens(f"{doc.metadata.title[:80]} — {section}\n")
+            budget = max(32, self.chunk_tokens - prefix_tokens)
+            for piece in self._splitter(budget).split_text(block.text):
+                text = piece.strip()
+                if not text:
+                    continue
+                cid = chunk_id(doc.metadata.id, section, text)
+                if cid in seen:  # the same passage twice in one section is indexed once
+                    continue
+                seen.add(cid)
+                meta: dict[str, MetadataValue] = dict(base)
+                meta["section"] = section
+                meta["chunk_index"] = len(chunks)
+                if block.page is not None:
+                    meta["page"] = block.page
+                chunks.append(Chunk(id=cid, text=text, metadata=meta))
+        return chunks
+
+
+def document_metadata(doc: LoadedDocument, source: str) -> dict[str, MetadataValue]:
+    """The document-level metadata every chunk carries (Chroma takes scalars only)."""
+    m = doc.metadata
+    meta: dict[str, MetadataValue] = {
+        "source": source,
+        "document_id": m.id,
+        "title": m.title,
+        "kind": m.kind.value,
+        "verdict": m.verdict.value,
+        "rating_source": m.rating_source or "",
+        "url": next((s.url for s in m.sources if s.url), "") or "",
+        "sources_json": json.dumps([s.model_dump(exclude_none=True) for s in m.sources]),
+        "doc_hash": doc.content_hash,
+        "format": Path(source).suffix.lstrip(".").lower(),
+    }
+    if m.year is not None:
+        meta["year"] = m.year
+    if m.updated is not None:
+        meta["updated"] = m.updated.isoformat()
+    meta.update(list_metadata("settings", [s.value for s in m.settings]))
+    meta.update(list_metadata("populations", list(m.populations)))
+    meta.update(list_metadata("countries", list(m.countries)))
+    meta.update(list_metadata("problems", list(m.problems)))
+    return meta

@@ -1,0 +1,78 @@
+"""`whatworks-ingest [PATHS...] [--dry-run] [--rebuild] [--json]`: the curators' ingestion job."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.core.embeddings import make_embedder
+from assistant.core.settings import Settings
+from assistant.core.store import open_chroma
+from ingest.chunking import Chunker
+from ingest.sync import CorpusSync
+
+app = typer.Typer(add_completion=False, help="Load, validate, chunk, embed and sync evidence documents into Chroma.")
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not self.enabled or total <= 0:
+            return
+        width = 28
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+@app.command()
+def main(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and chunk only; write nothing.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build a fresh collection, then switch to it.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="End with the summary as one JSON line.")] = False,
+) -> None:
+    """Sync the evidence base into the vector store; exits 1 when any file failed."""
+    settings = Settings()
+    roots = list(paths or [settings.corpus_dir])
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        typer.echo(f"error: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    embedder = make_embedder(settings.embedding)
+    chunker = Chunker(
+        embedder.count_tokens,
+        settings.embedding.chunk_tokens,
+        settings.embedding.chunk_overlap_tokens,
+        settings.embedding.max_tokens,
+    )
+    with open_chroma(settings) as index:
+        sync = CorpusSync(
+            index,
+            embedder,
+            chunker,
+            max_file_bytes=int(settings.max_file_mb * 1_000_000),
+            batch_size=max(settings.embedding.batch_size, 64),
+            progress=TerminalProgress(),
+        )
+        report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
+    for error in report.errors:
+        typer.echo(f"failed: {error}", err=True)
+    typer.echo(report.line())
+    if as_json:
+        typer.echo(json.dumps({k: v for k, v in report.summary().items() if k != "errors"} | {"errors": report.errors}))
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def run() -> None:
+    app()

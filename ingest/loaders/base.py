@@ -1,0 +1,99 @@
+"""What every loader returns, and the error that names the file, the field and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from assistant.core.evidence import EvidenceMetadata
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; the message says which file, which field and what to do."""
+
+    def __init__(self, path: Path, reason: str, field_name: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.field = field_name
+        where = f" (field '{field_name}')" if field_name else ""
+        super().__init__(f"{path}{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text under one heading path (and on one page, for PDFs)."""
+
+    section: str
+    text: str
+    page: int | None = None
+    heading_level: int = 0
+
+
+@dataclass
+class LoadedDocument:
+    path: Path
+    metadata: EvidenceMetadata
+    blocks: list[Block] = field(default_factory=list)
+    content_hash: str = ""
+
+
+def validate_metadata(path: Path, raw: Any, where: str = "front matter") -> EvidenceMetadata:
+    """Validate front matter or a .meta.yaml mapping, naming the first field at fault."""
+    if not isinstance(raw, dict):
+        raise LoadError(path, f"{where} must be a YAML mapping of fields, got {type(raw).__name__}")
+    missing = [name for name in ("id", "title") if not raw.get(name)]
+    if missing:
+        raise LoadError(path, f"{where} has no '{missing[0]}': add it", missing[0])
+    try:
+        return EvidenceMetadata.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or None
+        msg = first["msg"]
+        if first["type"] == "enum" and first.get("ctx"):
+            msg = f"{first['input']!r} is not one of {first['ctx'].get('expected')}"
+        raise LoadError(path, f"invalid {where}: {msg}", loc) from None
+
+
+def parse_yaml(path: Path, text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LoadError(path, f"{where} is not valid YAML{line}: {problem}") from None
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file, refusing binary content and other encodings with a clear reason."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise LoadError(path, "binary content in a text file (NUL bytes): is this really a text/Markdown file?")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(path, f"not valid UTF-8 (byte {exc.start}): save the file as UTF-8 and ingest again") from None
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:4096])
+    if text and printable / min(len(text), 4096) < 0.85:
+        raise LoadError(path, "mostly unprintable characters: this looks like binary data, not text")
+    if not text.strip():
+        raise LoadError(path, "the file is empty: add content or delete it")
+    return text
+
+
+def title_from_filename(path: Path) -> str:
+    stem = path.name.split(".")[0]
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or path.name
+
+
+def slug_from_filename(path: Path) -> str:
+    import re
+
+    stem = path.name.split(".")[0].lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
+    return slug if len(slug) >= 2 else f"doc-{slug or 'x'}"

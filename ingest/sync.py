@@ -1,0 +1,223 @@
+"""Incremental, crash-safe sync of the corpus into the active Chroma collection.
+
+Why not LangChain's `index(..., cleanup="full")`: full cleanup deletes every source
+missing from the run, so a file that fails to parse would lose its chunks, and the
+spec says nothing already indexed may be lost. Here the vector store itself is the
+record: chunk ids derive from document id + section + text, each chunk carries its
+`source` path, and a document is (re)written only when its set of chunk ids differs.
+New chunks are upserted before stale ones are deleted, so a reader never sees a
+document vanish, and a run killed at any point is repaired by the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.core.chunks import Chunk
+from assistant.core.embeddings import Embedder
+from assistant.core.store import ChromaIndex, ChunkStore
+from ingest.chunking import Chunker
+from ingest.loaders import LoadedDocument, LoadError, discover, load_document
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failed: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+    dry_run: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["seconds"] = round(self.seconds, 2)
+        return out
+
+    def line(self) -> str:
+        verb = "would sync" if self.dry_run else "synced"
+        return (
+            f"{verb}: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.deleted} deleted, {self.failed} failed documents; {self.chunks} chunks in the index "
+            f"({self.embedded} embedded) in {self.seconds:.1f}s"
+        )
+
+
+def source_key(path: Path) -> str:
+    """How a file is named in chunk metadata: relative to the working directory when it can be."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+def _in_scope(source: str, roots: Sequence[Path]) -> bool:
+    path = Path(source) if Path(source).is_absolute() else Path.cwd() / source
+    path = path.resolve()
+    for root in roots:
+        r = root.resolve()
+        if path == r or r in path.parents:
+            return True
+    return False
+
+
+class CorpusSync:
+    """Loads, chunks, embeds and writes; one instance per run."""
+
+    def __init__(
+        self,
+        index: ChromaIndex | None,
+        embedder: Embedder,
+        chunker: Chunker,
+        max_file_bytes: int,
+        batch_size: int = 64,
+        progress: Progress | None = None,
+        store: ChunkStore | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.chunker = chunker
+        self.max_file_bytes = max_file_bytes
+        self.batch_size = batch_size
+        self.progress = progress or (lambda done, total, name: None)
+        self._store = store
+        self._failed: set[str] = set()
+
+    def load_all(self, roots: Sequence[Path], report: SyncReport) -> dict[str, LoadedDocument]:
+        """Load every file; failures go into the report, never stop the run."""
+        docs: dict[str, LoadedDocument] = {}
+        by_id: dict[str, str] = {}
+        files = list(discover(roots))
+        for n, path in enumerate(files, 1):
+            self.progress(n, len(files), path.name)
+            source = source_key(path)
+            try:
+                doc = load_document(path, self.max_file_bytes)
+                if doc.metadata.id in by_id:
+                    raise LoadError(
+                        path,
+                        f"id '{doc.metadata.id}' is already used by {by_id[doc.metadata.id]}: ids must be unique",
+                        "id",
+                    )
+            except LoadError as exc:
+                report.failed += 1
+                report.errors.append(str(exc))
+                docs.pop(source, None)
+                self._failed.add(source)
+                continue
+            except OSError as exc:
+                report.failed += 1
+                report.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
+                self._failed.add(source)
+                continue
+            by_id[doc.metadata.id] = source
+            docs[source] = doc
+        return docs
+
+    def run(self, roots: Sequence[Path], rebuild: bool = False, dry_run: bool = False) -> SyncReport:
+        started = time.perf_counter()
+        report = SyncReport(rebuilt=rebuild, dry_run=dry_run)
+        self._failed = set()
+        docs = self.load_all(roots, report)
+
+        active = (
+            self._store if self._store is not None else (self.index.active(create=not dry_run) if self.index else None)
+        )
+        existing = active.records() if active is not None else {}
+        target: ChunkStore | None
+        if rebuild and not dry_run and self.index is not None:
+            target = self.index.staging()
+            previous = existing
+            existing = {}
+        else:
+            target = active
+            previous = {}
+
+        ids_by_source: dict[str, set[str]] = defaultdict(set)
+        for cid, meta in existing.items():
+            ids_by_source[str(meta.get("source", ""))].add(cid)
+
+        pending: list[tuple[str, list[Chunk], set[str]]] = []
+        for source, doc in docs.items():
+            chunks = self.chunker.split(doc, source)
+            new_ids = {c.id for c in chunks}
+            old_ids = ids_by_source.pop(source, set())
+            if new_ids == old_ids:
+                report.unchanged += 1
+                continue
+            if old_ids:
+                report.updated += 1
+            else:
+                report.added += 1
+            to_write = [c for c in chunks if c.id not in old_ids]
+            pending.append((source, to_write, old_ids - new_ids))
+
+        stale_sources = [s for s in ids_by_source if s not in self._failed and _in_scope(s, roots) and s not in docs]
+        report.deleted = len(stale_sources)
+
+        if not dry_run and target is not None:
+            self._write(target, pending, report)
+            for source in stale_sources:
+                target.delete(sorted(ids_by_source[source]))
+            if rebuild and self.index is not None:
+                self._carry_over_failed(previous, target)
+                self.index.activate(target)  # type: ignore[arg-type]
+            elif (pending or stale_sources) and self.index is not None:
+                self.index.mark_changed()
+            report.chunks = target.count()
+        else:
+            report.chunks = len(existing)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write(self, target: ChunkStore, pending: list[tuple[str, list[Chunk], set[str]]], report: SyncReport) -> None:
+        """Embed across documents in batches; per document, upsert new chunks then delete stale ones."""
+        total = sum(len(c) for _, c, _ in pending)
+        done = 0
+        queue: list[tuple[str, list[Chunk], set[str]]] = []
+        queued = 0
+        for item in [*pending, None]:
+            if item is not None:
+                queue.append(item)
+                queued += len(item[1])
+                if queued < self.batch_size:
+                    continue
+            if not queue:
+                break
+            texts = [c.context_text() for _, chunks, _ in queue for c in chunks]
+            vectors = self.embedder.embed_documents(texts) if texts else []
+            offset = 0
+            for _source, chunks, stale in queue:
+                if chunks:
+                    target.upsert(chunks, vectors[offset : offset + len(chunks)])
+                    offset += len(chunks)
+                if stale:
+                    target.delete(sorted(stale))
+            done += len(texts)
+            report.embedded += len(texts)
+            self.progress(done, total, "embedding")
+            queue, queued = [], 0
+
+    def _carry_over_failed(self, previous: dict[str, dict[str, Any]], target: ChunkStore) -> None:
+        """A rebuild keeps the old chunks of files that failed this time: nothing indexed is lost."""
+        assert self.index is not None
+        old = self.index.active()
+        if old is None:
+            return
+        ids = [cid for cid, meta in previous.items() if meta.get("source") in self._failed]
+        if ids:
+            chunks, vectors = old.export(ids)
+            target.upsert(chunks, vectors)

@@ -17,6 +17,7 @@ from ingest.loaders import LoadedDocument
 
 TokenCounter = Callable[[str], int]
 
+_REFERENCE_SECTIONS = {"sources", "references", "bibliography", "further reading"}
 _SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
 
@@ -44,6 +45,8 @@ class Chunker:
         chunks: list[Chunk] = []
         seen: set[str] = set()
         for block in doc.blocks:
+            if block.section.split(" > ")[0].strip().lower() in _REFERENCE_SECTIONS:
+                continue  # reference lists live in the metadata (`sources`); quoting them answers nothing
             section = block.section
             prefix = f"{doc.metadata.title} — {section}\n" if section else f"{doc.metadata.title}\n"
             prefix_tokens = self.count_tokens(prefix)

@@ -7,12 +7,15 @@ the BM25 index. It is rebuilt when an ingestion changes the collection.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from assistant.core.answering.text import content_stems
 from assistant.core.bm25_index import BM25Index
 from assistant.core.chunks import Chunk, matches_filters
 from assistant.core.embeddings import Embedder
@@ -45,6 +48,15 @@ class EvidenceSnapshot:
         self.row: dict[str, int] = {c.id: i for i, c in enumerate(chunks)}
         self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1) if chunks else np.zeros((0, 1))
         self.bm25 = BM25Index(chunks, stem=stem)
+        # document frequencies of content stems, for the evidence gate's weighting
+        df: Counter[str] = Counter()
+        for chunk in chunks:
+            df.update(content_stems(chunk.context_text()))
+        self._df = df
+
+    def idf(self, stem: str) -> float:
+        """Inverse document frequency over chunks; a word the evidence never uses weighs most."""
+        return math.log((len(self.chunks) + 1) / (self._df.get(stem, 0) + 0.5))
 
     def __len__(self) -> int:
         return len(self.chunks)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core.answering.extractive import compose_extractive_answer, select_passages
-from assistant.core.answering.followup import standalone_question
+from assistant.core.answering.extractive import EvidenceGate, compose_extractive_answer, select_passages
+from assistant.core.answering.followup import standalone_question, with_conversation
 from assistant.core.answers import AskResponse, Message, Topic
 from assistant.core.embeddings import Embedder
 from assistant.core.records import RecordStore
@@ -65,6 +65,7 @@ class EvidenceService:
         self.records = records
         self.generator = generator
         self.retriever = HybridRetriever(embedder, settings.retrieval)
+        self.gate = EvidenceGate(settings.retrieval.gate_threshold, settings.retrieval.gate_lexical_weight)
         self._snapshot: EvidenceSnapshot | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
@@ -142,9 +143,19 @@ class EvidenceService:
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(snapshot, standalone, filters)
+        covered = self.gate.covers(passages, standalone, snapshot.idf)
+        if conversation and not covered and standalone == question.strip():
+            # A question that finds nothing alone may still lean on the conversation.
+            leaning = with_conversation(question, conversation)
+            retry = self.retriever.retrieve(snapshot, leaning, filters)
+            if self.gate.covers(retry, leaning, snapshot.idf):
+                standalone, passages, covered = leaning, retry, True
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         selection = select_passages(
-            passages, standalone, self.settings.retrieval.min_similarity, margin=self.settings.retrieval.margin
+            passages if covered else [],
+            standalone,
+            margin=self.settings.retrieval.margin,
+            passage_floor=self.settings.retrieval.passage_min_similarity,
         )
         top_similarity = max((p.similarity for p in passages), default=None)
 

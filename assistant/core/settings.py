@@ -36,16 +36,21 @@ class EmbeddingSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    top_k: int = Field(default=8, ge=1, le=50, description="Passages kept after fusion.")
+    top_k: int = Field(default=20, ge=1, le=100, description="Passages kept after fusion, before selection.")
     candidates: int = Field(default=40, ge=5, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank fusion constant.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
-    min_similarity: float = Field(
-        default=0.40, description="Cosine similarity below which a passage does not count as evidence."
+    gate_threshold: float = Field(
+        default=0.50,
+        description="A question counts as covered when similarity + lexical_weight x coverage reaches this.",
     )
+    gate_lexical_weight: float = Field(
+        default=0.25, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
+    )
+    passage_min_similarity: float = Field(default=0.30, description="A passage less similar than this is never quoted.")
     margin: float = Field(
-        default=0.12, ge=0, description="Passages this much less similar than the best one are left out."
+        default=0.25, ge=0, description="Passages this much less similar than the best one are left out."
     )
     refresh_seconds: float = Field(
         default=2.0, ge=0, description="How often a running server checks the store for a new ingestion."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.core.answering.text import content_stems, split_sentences, words
@@ -81,35 +82,66 @@ class Selection:
     quotes: list[str]
 
 
-def select_passages(passages: list[Passage], question: str, min_similarity: float, margin: float) -> Selection:
-    """Relevant, varied passages: above the threshold, near the best one, no near-duplicates."""
-    relevant = [p for p in passages if p.similarity >= min_similarity]
-    if not relevant:
+@dataclass(frozen=True)
+class EvidenceGate:
+    """When does the evidence base cover a question? Calibrated on corpus/eval (see README).
+
+    Dense similarity alone confuses near-domain questions ("crime analyst salary") with
+    hard in-domain ones ("the Sherman list"): names and jargon embed poorly. So the gate
+    adds the IDF-weighted share of the question's content words that a top passage
+    contains: rare words found in the evidence count for much, common ones for little.
+    """
+
+    threshold: float
+    lexical_weight: float
+
+    def score(self, passages: list[Passage], question: str, idf: Callable[[str], float]) -> float:
+        if not passages:
+            return 0.0
+        top = max(p.similarity for p in passages)
+        wanted = content_stems(question)
+        total = sum(idf(w) for w in wanted)
+        if not total:
+            return top
+        coverage = max(sum(idf(w) for w in wanted & content_stems(p.chunk.context_text())) for p in passages[:5])
+        return top + self.lexical_weight * coverage / total
+
+    def covers(self, passages: list[Passage], question: str, idf: Callable[[str], float]) -> bool:
+        return self.score(passages, question, idf) >= self.threshold
+
+
+def select_passages(passages: list[Passage], question: str, margin: float, passage_floor: float = 0.0) -> Selection:
+    """Relevant, varied passages: near the best one, above the floor; distinct documents first."""
+    if not passages:
         return Selection([], [])
-    top = max(p.similarity for p in relevant)
+    top = max(p.similarity for p in passages)
+    floor = max(passage_floor, top - margin)
     prefer_evidence = wants_effect(question)
 
     def rank(p: Passage) -> float:
         boost = 1.15 if prefer_evidence and p.chunk.section.lower().startswith(_EVIDENCE_SECTIONS) else 1.0
         return p.score * boost
 
+    ranked = [p for p in sorted(passages, key=rank, reverse=True) if p.similarity >= floor]
     chosen: list[Passage] = []
     quotes: list[str] = []
     per_doc: dict[str, int] = {}
-    for p in sorted(relevant, key=rank, reverse=True):
-        if p.similarity < top - margin:
-            continue
-        if per_doc.get(p.chunk.document_id, 0) >= MAX_PER_DOCUMENT:
-            continue
-        quote = best_quote(p.chunk.text, question)
-        if any(_similar(quote, q) for q in quotes):
-            continue
-        chosen.append(p)
-        quotes.append(quote)
-        per_doc[p.chunk.document_id] = per_doc.get(p.chunk.document_id, 0) + 1
-        if len(chosen) >= MAX_CITATIONS:
-            break
-    return Selection(chosen, quotes)
+    # First the best passage of each document, then second passages while room is left.
+    for allowed in range(1, MAX_PER_DOCUMENT + 1):
+        for p in ranked:
+            if len(chosen) >= MAX_CITATIONS:
+                break
+            doc = p.chunk.document_id
+            if p in chosen or per_doc.get(doc, 0) >= allowed:
+                continue
+            quote = best_quote(p.chunk.text, question)
+            if any(_similar(quote, q) for q in quotes):
+                continue
+            chosen.append(p)
+            quotes.append(quote)
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+    order = sorted(range(len(chosen)), key=lambda i: ranked.index(chosen[i]))
+    return Selection([chosen[i] for i in order], [quotes[i] for i in order])
 
 
 def citation_for(n: int, passage: Passage, quote: str, relevance_rank: int = 1) -> Citation:

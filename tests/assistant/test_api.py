@@ -29,7 +29,8 @@ def test_ask_cites_the_document_that_answers(client: TestClient) -> None:
     assert "street-lighting" in cited
     first = body["citations"][0]
     assert f"[{first['n']}]" in body["answer"]
-    assert first["quote"] and first["verdict"] in {
+    assert first["quote"]
+    assert first["verdict"] in {
         "effective",
         "promising",
         "mixed",
@@ -128,7 +129,9 @@ def test_stream_sends_status_deltas_citations_then_done(client: TestClient) -> N
         for block in raw.strip().split("\n\n")
     ]
     names = [name for name, _ in events]
-    assert names[0] == "status" and names[-1] == "done" and names[-2] == "citations"
+    assert names[0] == "status"
+    assert names[-1] == "done"
+    assert names[-2] == "citations"
     assert names.count("delta") >= 2
     text = "".join(data["text"] for name, data in events if name == "delta")
     done = events[-1][1]
@@ -140,7 +143,8 @@ def test_feedback_is_stored_once_per_voter(client: TestClient, live_service) -> 
     qid = client.post("/v1/ask", json={"question": "does mentoring reduce delinquency"}).json()["question_id"]
     assert client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "voter": "U1"}).status_code == 201
     again = client.post("/v1/feedback", json={"question_id": qid, "rating": "down", "voter": "U1"})
-    assert again.status_code == 409 and again.json()["detail"] == "already voted on this answer"
+    assert again.status_code == 409
+    assert again.json()["detail"] == "already voted on this answer"
     assert (
         client.post("/v1/feedback", json={"question_id": qid, "rating": "down", "comment": "too long"}).status_code
         == 201
@@ -159,13 +163,15 @@ def test_document_endpoint(client: TestClient) -> None:
     assert any(s["heading"].startswith("Evidence") for s in doc["sections"])
     assert doc["sources"]
     missing = client.get("/v1/documents/no-such-thing")
-    assert missing.status_code == 404 and "no-such-thing" in missing.json()["detail"]
+    assert missing.status_code == 404
+    assert "no-such-thing" in missing.json()["detail"]
 
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["chunks"] > 500
+    assert ready["status"] == "ready"
+    assert ready["chunks"] > 500
 
 
 def test_empty_index_answers_503_with_retry_after(tmp_path, embedder) -> None:

@@ -1,0 +1,251 @@
+"""Block Kit payloads for answers: pure functions from an AskResponse to Slack messages.
+
+Slack's limits shape everything here: 3,000 characters per section, 10 elements per context
+block, 75 characters per button label, 50 blocks per message. A long answer is split at clean
+boundaries into several sections and, past 50 blocks, into continuation messages; the sources and
+buttons always close the last one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.core.answers import AskResponse, Citation
+from bots.slack.mrkdwn import (
+    escape,
+    fallback_text,
+    inline_mrkdwn,
+    link,
+    markdown_to_mrkdwn,
+    split_text,
+    strip_sources_section,
+    truncate,
+)
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50
+CONTEXT_ELEMENTS = 10
+BUTTON_LABEL = 75
+BUTTON_VALUE = 2000
+FALLBACK_TEXT = 3000
+MAX_TOPIC_BUTTONS = 5
+
+SHOW_QUOTES = "whatworks_show_quotes"
+FEEDBACK_UP = "whatworks_feedback_up"
+FEEDBACK_DOWN = "whatworks_feedback_down"
+SHARE = "whatworks_share"
+ASK_TOPIC = "whatworks_ask_topic"
+ANSWER_ACTIONS_BLOCK = "whatworks_answer_actions"
+THANKS_BLOCK = "whatworks_thanks"
+
+PLACEHOLDER_TEXT = "Searching the evidence…"
+
+VERDICT_EMOJI = {
+    "effective": ":white_check_mark:",
+    "promising": ":seedling:",
+    "mixed": ":scales:",
+    "no-effect": ":heavy_minus_sign:",
+    "harmful": ":warning:",
+    "not-rated": ":grey_question:",
+}
+VERDICT_LABELS = {
+    "effective": "What works",
+    "promising": "Promising",
+    "mixed": "Mixed evidence",
+    "no-effect": "No effect",
+    "harmful": "Harmful",
+    "not-rated": "Not yet rated",
+}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What one chat.postMessage / chat.update / response_url call sends."""
+
+    text: str
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class ActionRef:
+    """What a button carries: the answer it belongs to and the question as searched (to ask again)."""
+
+    question_id: str
+    question: str
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": truncate(label, BUTTON_LABEL), "emoji": True},
+        "action_id": action_id,
+        "value": value[:BUTTON_VALUE],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def verdict_badge(verdict: str, label: str | None = None) -> str:
+    return f"{VERDICT_EMOJI.get(verdict, ':grey_question:')} {escape(label or VERDICT_LABELS.get(verdict, verdict))}"
+
+
+def action_value(response: AskResponse) -> str:
+    question = response.standalone_question[:1500]
+    return json.dumps({"qid": response.question_id, "q": question}, ensure_ascii=False)
+
+
+def parse_action_value(value: str) -> ActionRef:
+    data = json.loads(value)
+    return ActionRef(question_id=str(data["qid"]), question=str(data.get("q", "")))
+
+
+def placeholder_message() -> SlackMessage:
+    return SlackMessage(PLACEHOLDER_TEXT, [context(f":mag: {PLACEHOLDER_TEXT}")])
+
+
+def notice_message(text: str) -> SlackMessage:
+    """A short notice (API down, bad question): plain text in, escaped."""
+    return SlackMessage(escape(text), [section(f":warning: {escape(text)}")])
+
+
+def byline(user_id: str, verb: str, question: str) -> Block | None:
+    """A context line such as `@ann shared: “does CCTV work?”`, for a message posted for someone."""
+    if not _USER_ID.match(user_id):
+        return None
+    asked = f": “{escape(truncate(question, 300))}”" if question else ""
+    return context(f"<@{user_id}> {verb}{asked}")
+
+
+def answer_messages(
+    response: AskResponse, *, question: str = "", ephemeral: bool = False, lead: Block | None = None
+) -> list[SlackMessage]:
+    """The answer as one message, or several when it needs more than 50 blocks.
+
+    Args:
+        response: The API's answer.
+        question: The question as the user typed it; a follow-up searched differently says so.
+        ephemeral: A slash-command answer, which gets a "Share in channel" button.
+        lead: A block to open the message with (who shared or asked it).
+    """
+    body = ([lead] if lead else []) + _body_blocks(response, question)
+    tail = _tail_blocks(response, ephemeral)
+    text = truncate(fallback_text(response.answer), FALLBACK_TEXT)
+    return [
+        SlackMessage(text if i == 0 else f"{truncate(text, 200)} (continued)", blocks)
+        for i, blocks in enumerate(paginate(body, tail))
+    ]
+
+
+def paginate(body: list[Block], tail: list[Block], limit: int = MAX_BLOCKS) -> list[list[Block]]:
+    """Split blocks into messages of at most `limit`; `tail` closes the last, which keeps a slot for thanks."""
+    last_limit = limit - 1
+    if len(tail) > last_limit:
+        raise ValueError("the closing blocks alone exceed a message")
+    pages: list[list[Block]] = []
+    rest = list(body)
+    while len(rest) + len(tail) > last_limit:
+        pages.append(rest[:limit])
+        rest = rest[limit:]
+    pages.append(rest + tail)
+    return pages
+
+
+def _body_blocks(response: AskResponse, question: str) -> list[Block]:
+    blocks: list[Block] = []
+    if response.no_evidence:
+        blocks += [section(piece) for piece in split_text(markdown_to_mrkdwn(response.answer))]
+        blocks += _topic_blocks(response)
+        return blocks
+    if response.groups:
+        for group in response.groups:
+            lines = [f"*{verdict_badge(str(group.verdict), group.label)}*"]
+            lines += [f"• {inline_mrkdwn(item.text)} [{item.n}]" for item in group.items]
+            blocks += [section(piece) for piece in split_text("\n".join(lines))]
+    else:
+        prose = markdown_to_mrkdwn(strip_sources_section(response.answer))
+        blocks += [section(piece) for piece in split_text(prose)]
+    notes = []
+    if question and _normalised(question) != _normalised(response.standalone_question):
+        notes.append(f":mag: Searched for: {escape(truncate(response.standalone_question, 500))}")
+    if response.dropped_sentences:
+        notes.append(f"{response.dropped_sentences} sentence(s) left out: no source supported them.")
+    if notes:
+        blocks.append(context(*notes))
+    return blocks
+
+
+def _topic_blocks(response: AskResponse) -> list[Block]:
+    topics = response.nearest_topics[:MAX_TOPIC_BUTTONS]
+    if not topics:
+        return []
+    buttons = [button(t.title, f"{ASK_TOPIC}_{i}", t.question) for i, t in enumerate(topics)]
+    return [context("Ask about a topic the evidence base covers:"), {"type": "actions", "elements": buttons}]
+
+
+def _tail_blocks(response: AskResponse, ephemeral: bool) -> list[Block]:
+    blocks: list[Block] = []
+    if response.citations:
+        blocks.append({"type": "divider"})
+        blocks += source_context_blocks(response.citations)
+    value = action_value(response)
+    buttons = []
+    if response.citations:
+        buttons.append(button("Show quotes", SHOW_QUOTES, value))
+    buttons += [button("👍 Helpful", FEEDBACK_UP, value), button("👎 Not helpful", FEEDBACK_DOWN, value)]
+    if ephemeral:
+        buttons.append(button("Share in channel", SHARE, value, style="primary"))
+    blocks.append({"type": "actions", "block_id": ANSWER_ACTIONS_BLOCK, "elements": buttons})
+    return blocks
+
+
+def source_context_blocks(citations: list[Citation]) -> list[Block]:
+    """One line per cited document: [n] linked title · verdict · rating source."""
+    by_document: dict[str, list[Citation]] = {}
+    for c in citations:
+        by_document.setdefault(c.document_id, []).append(c)
+    lines = []
+    for cited in by_document.values():
+        first = cited[0]
+        numbers = ", ".join(str(c.n) for c in cited)
+        line = f"*[{numbers}]* {link(first.url, truncate(first.title, 200))} · {verdict_badge(str(first.verdict))}"
+        if first.rating_source:
+            line += f" · {escape(truncate(first.rating_source, 300))}"
+        lines.append(line)
+    return [context(*lines[i : i + CONTEXT_ELEMENTS]) for i in range(0, len(lines), CONTEXT_ELEMENTS)]
+
+
+def with_thanks(blocks: list[Block], user_id: str) -> list[Block]:
+    """The message's blocks with a line thanking this voter (and earlier ones) under the buttons."""
+    voters: list[str] = []
+    kept: list[Block] = []
+    for block in blocks:
+        if block.get("block_id") == THANKS_BLOCK:
+            voters = re.findall(r"<@([UW][A-Z0-9]+)>", json.dumps(block))
+            continue
+        kept.append(block)
+    if _USER_ID.match(user_id) and user_id not in voters:
+        voters.append(user_id)
+    names = ", ".join(f"<@{v}>" for v in voters) or "you"
+    thanks = {**context(f":pray: Thanks for your feedback, {names}!"), "block_id": THANKS_BLOCK}
+    at = next((i + 1 for i, b in enumerate(kept) if b.get("block_id") == ANSWER_ACTIONS_BLOCK), len(kept))
+    if len(kept) >= MAX_BLOCKS:
+        return kept
+    return kept[:at] + [thanks] + kept[at:]
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip("?!. ")

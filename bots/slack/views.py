@@ -1,0 +1,58 @@
+"""Modal views: the quoted passages behind an answer, opened by its "Show quotes" button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.core.answers import AskResponse
+from bots.slack.blocks import Block, context, section, verdict_badge
+from bots.slack.mrkdwn import escape, inline_mrkdwn, link, split_text, truncate
+
+MAX_VIEW_BLOCKS = 100
+QUOTES_VIEW = "whatworks_quotes"
+
+
+def _modal(blocks: list[Block]) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": QUOTES_VIEW,
+        "title": {"type": "plain_text", "text": "Quoted passages"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
+    }
+
+
+def loading_view() -> dict[str, Any]:
+    return _modal([context(":mag: Fetching the quoted passages…")])
+
+
+def unavailable_view(reason: str) -> dict[str, Any]:
+    return _modal([section(f":warning: {escape(reason)}")])
+
+
+def quotes_view(response: AskResponse) -> dict[str, Any]:
+    """Each citation: number, linked title, verdict, rating source, where in the document, the quote."""
+    blocks: list[Block] = []
+    for c in response.citations:
+        details = [verdict_badge(str(c.verdict))]
+        if c.rating_source:
+            details.append(escape(truncate(c.rating_source, 300)))
+        if c.section:
+            details.append(escape(truncate(c.section, 200)))
+        if c.page is not None:
+            details.append(f"p. {c.page}")
+        header = [section(f"*[{c.n}]* {link(c.url, truncate(c.title, 200))}"), context(" · ".join(details))]
+        pieces = [
+            section(_blockquote(piece)) for piece in split_text(inline_mrkdwn(c.quote) or "(empty passage)", 2800)
+        ]
+        if len(blocks) + len(header) + len(pieces) + 1 > MAX_VIEW_BLOCKS:
+            blocks.append(context(f"{len(response.citations) - c.n + 1} more passages not shown."))
+            break
+        blocks += header + pieces + [{"type": "divider"}]
+    if not blocks:
+        blocks.append(section("This answer quotes no passages."))
+    return _modal(blocks)
+
+
+def _blockquote(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines() if line.strip())

@@ -1,0 +1,232 @@
+"""Incremental sync into a real Chroma: adds, updates, deletes, failures that lose nothing, rebuilds, a server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.core.embeddings import FakeEmbedder
+from assistant.core.settings import Settings
+from assistant.core.store import open_chroma
+from tests.conftest import CORPUS, free_port, make_settings
+from tests.helpers import ingest
+
+REPO = Path(__file__).resolve().parents[2]
+FRONT = "---\nid: {id}\ntitle: {title}\nverdict: {verdict}\nsources:\n  - title: Source\n    url: https://example.org/{id}\n---\n"
+
+
+def doc(root: Path, id_: str, body: str, verdict: str = "promising", title: str | None = None) -> Path:
+    path = root / f"{id_}.md"
+    path.write_text(FRONT.format(id=id_, title=title or id_.title(), verdict=verdict) + body, encoding="utf-8")
+    return path
+
+
+def index_state(settings: Settings) -> dict[str, dict]:
+    with open_chroma(settings) as index:
+        store = index.active()
+        return store.records() if store else {}
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    doc(root, "lighting", "# Lighting\n\n## Evidence\n\nBetter lighting reduced crime.\n")
+    doc(root, "cameras", "# Cameras\n\n## Evidence\n\nCameras helped in car parks.\n", verdict="effective")
+    doc(root, "camps", "# Camps\n\n## Evidence\n\nBoot camps had no effect.\n", verdict="no-effect")
+    return root
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+def test_first_run_adds_then_rerun_changes_nothing(corpus_dir: Path, settings: Settings) -> None:
+    first = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert (first.added, first.updated, first.unchanged, first.deleted, first.failed) == (3, 0, 0, 0, 0)
+    ids = set(index_state(settings))
+    again = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert (again.added, again.updated, again.unchanged, again.embedded) == (0, 0, 3, 0)
+    assert set(index_state(settings)) == ids
+
+
+def test_changed_document_replaces_its_chunks_and_deleted_file_disappears(corpus_dir: Path, settings: Settings) -> None:
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    doc(corpus_dir, "lighting", "# Lighting\n\n## Evidence\n\nLighting reduced crime by a fifth.\n")
+    (corpus_dir / "camps.md").unlink()
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert (report.updated, report.deleted, report.unchanged) == (1, 1, 1)
+    records = index_state(settings)
+    texts_by_doc = {m["document_id"] for m in records.values()}
+    assert texts_by_doc == {"lighting", "cameras"}
+    with open_chroma(settings) as index:
+        chunks = index.active().all_chunks()  # type: ignore[union-attr]
+    lighting = [c.text for c in chunks if c.document_id == "lighting"]
+    assert lighting == ["Lighting reduced crime by a fifth."]
+    assert len(records) == len({c.id for c in chunks})
+
+
+def test_a_broken_file_is_reported_and_its_indexed_chunks_are_kept(corpus_dir: Path, settings: Settings) -> None:
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    before = {i for i, m in index_state(settings).items() if m["document_id"] == "cameras"}
+    (corpus_dir / "cameras.md").write_text(
+        "---\nid: cameras\ntitle: Cameras\nverdict: superb\n---\nx", encoding="utf-8"
+    )
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert report.failed == 1
+    assert "cameras.md (field 'verdict')" in report.errors[0]
+    after = {i for i, m in index_state(settings).items() if m["document_id"] == "cameras"}
+    assert after == before
+    assert report.deleted == 0
+
+
+def test_duplicate_ids_fail_the_second_file(corpus_dir: Path, settings: Settings) -> None:
+    twin = corpus_dir / "zz-twin.md"
+    twin.write_text((corpus_dir / "lighting.md").read_text(encoding="utf-8"), encoding="utf-8")
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert report.failed == 1
+    assert "id 'lighting' is already used by" in report.errors[0]
+
+
+def test_rebuild_switches_to_a_complete_new_collection(corpus_dir: Path, settings: Settings) -> None:
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    with open_chroma(settings) as index:
+        old_name, old_generation = index.state()
+    report = ingest(settings, FakeEmbedder(), [corpus_dir], rebuild=True)
+    assert report.added == 3
+    with open_chroma(settings) as index:
+        new_name, new_generation = index.state()
+        assert new_name != old_name
+        assert new_generation != old_generation
+        assert index.active().count() == report.chunks  # type: ignore[union-attr]
+
+
+def test_cli_prints_a_summary_and_json_and_exits_1_on_failure(corpus_dir: Path, tmp_path: Path) -> None:
+    (corpus_dir / "empty.md").write_text("", encoding="utf-8")
+    env = {**os.environ, "WHATWORKS_DATA_DIR": str(tmp_path / "cli-data"), "WHATWORKS_EMBEDDING__BACKEND": "fake"}
+    run = subprocess.run(
+        [str(REPO / ".venv/bin/whatworks-ingest"), str(corpus_dir), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert run.returncode == 1
+    assert "empty.md: the file is empty" in run.stderr
+    lines = run.stdout.strip().splitlines()
+    assert lines[-2].startswith("synced: 3 added, 0 updated, 0 unchanged, 0 deleted, 1 failed documents")
+    summary = json.loads(lines[-1])
+    assert {k: summary[k] for k in ("added", "updated", "unchanged", "deleted", "failed")} == {
+        "added": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "failed": 1,
+    }
+    assert summary["chunks"] == 3
+    assert isinstance(summary["seconds"], float)
+
+
+def test_dry_run_writes_nothing(corpus_dir: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "WHATWORKS_DATA_DIR": str(tmp_path / "dry"), "WHATWORKS_EMBEDDING__BACKEND": "fake"}
+    run = subprocess.run(
+        [str(REPO / ".venv/bin/whatworks-ingest"), str(corpus_dir), "--dry-run", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1])["added"] == 3
+    assert "would sync" in run.stdout
+    assert index_state(make_settings(tmp_path / "dry")) == {}
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` server on a free loopback port."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(REPO / ".venv/bin/chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import httpx
+
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("chroma run did not start")
+        time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_sync_against_a_chroma_server(corpus_dir: Path, tmp_path: Path, chroma_server: str) -> None:
+    settings = make_settings(tmp_path / "unused")
+    settings.chroma.url = chroma_server
+    assert ingest(settings, FakeEmbedder(), [corpus_dir]).added == 3
+    (corpus_dir / "camps.md").unlink()
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert (report.deleted, report.unchanged) == (1, 2)
+    assert {m["document_id"] for m in index_state(settings).values()} == {"lighting", "cameras"}
+    assert not (tmp_path / "unused" / "chroma").exists()
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_rerun_equals_a_clean_build(tmp_path: Path, corpus_settings: Settings) -> None:
+    """Kill a real ingestion of the real corpus with SIGKILL mid-write; the re-run must repair it exactly."""
+    data = tmp_path / "crash"
+    env = {**os.environ, "WHATWORKS_DATA_DIR": str(data), "WHATWORKS_EMBEDDING__BATCH_SIZE": "16"}
+    cmd = [str(REPO / ".venv/bin/whatworks-ingest"), str(CORPUS.relative_to(REPO))]
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    crashed = make_settings(data)
+    deadline = time.monotonic() + 240
+    written = 0
+    while proc.poll() is None and time.monotonic() < deadline:
+        written = len(index_state(crashed)) if (data / "chroma").exists() else 0
+        if written >= 60:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.3)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the ingestion finished before it could be killed"
+    assert 0 < written < len(index_state(corpus_settings))
+
+    rerun = subprocess.run(cmd + ["--json"], env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    repaired = index_state(crashed)
+    clean = index_state(corpus_settings)
+    assert set(repaired) == set(clean)
+    assert json.loads(rerun.stdout.strip().splitlines()[-1])["chunks"] == len(clean)
+    shutil.rmtree(data, ignore_errors=True)

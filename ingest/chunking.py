@@ -6,6 +6,7 @@ title prefix) is ever truncated by the model's 256-token window.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,7 @@ class Chunker:
 
     def split(self, doc: LoadedDocument, source: str) -> list[Chunk]:
         base = document_metadata(doc, source)
+        metadata_hash = hashlib.sha256(doc.metadata.model_dump_json().encode()).hexdigest()[:16]
         chunks: list[Chunk] = []
         seen: set[str] = set()
         for block in doc.blocks:
@@ -59,7 +61,7 @@ class Chunker:
                 text = piece.strip()
                 if not text:
                     continue
-                cid = chunk_id(doc.metadata.id, section, text)
+                cid = chunk_id(doc.metadata.id, section, text, metadata_hash)
                 if cid in seen:  # the same passage twice in one section is indexed once
                     continue
                 seen.add(cid)

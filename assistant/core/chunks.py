@@ -43,9 +43,14 @@ class Chunk:
         return f"{head}\n{self.text}"
 
 
-def chunk_id(document_id: str, section: str, text: str) -> str:
-    """Content-derived id: unchanged text keeps its id, so re-ingesting it is a no-op."""
-    digest = hashlib.sha256(f"{document_id}\x1f{section}\x1f{text}".encode()).hexdigest()[:32]
+def chunk_id(document_id: str, section: str, text: str, metadata_hash: str = "") -> str:
+    """Content-derived id: unchanged text and metadata keep their id, so re-ingesting them is a no-op.
+
+    The document's metadata is part of it because every chunk carries that metadata: a changed
+    verdict must rewrite the chunks even when no word of the text changed.
+    """
+    key = f"{document_id}\x1f{metadata_hash}\x1f{section}\x1f{text}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"{document_id}:{digest}"
 
 

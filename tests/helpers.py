@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import subprocess
+import time
+from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from assistant.core.embeddings import Embedder
 from assistant.core.settings import Settings
@@ -22,3 +27,37 @@ def ingest(settings: Settings, embedder: Embedder, roots: Sequence[Path], rebuil
     with open_chroma(settings) as index:
         sync = CorpusSync(index, embedder, make_chunker(settings, embedder), int(settings.max_file_mb * 1e6))
         return sync.run(list(roots), rebuild=rebuild)
+
+
+def start_server(cmd: list[str], ready_url: str, timeout: float = 120) -> subprocess.Popen[bytes]:
+    """Start a server process and wait until `ready_url` answers 200; kill it if it never does."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError(f"{cmd[0]} did not start")
+        time.sleep(0.2)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def drain(generator: Generator[Any, None, Any]) -> tuple[list[Any], Any]:
+    """Every item a generator yields, and the value it returns."""
+    items = []
+    while True:
+        try:
+            items.append(next(generator))
+        except StopIteration as stop:
+            return items, stop.value

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,11 @@ class LLMSettings(BaseModel):
         return self
 
 
+def _blank_is_none(value: object) -> object:
+    # docker compose passes unset variables as empty strings; an empty key means "no key"
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class APISettings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, ge=1, le=65535)
@@ -83,6 +88,8 @@ class APISettings(BaseModel):
         default=None, description="When set, /v1/ask requests from bots must send it as X-API-Key."
     )
 
+    _blank_key = field_validator("api_key", mode="before")(_blank_is_none)
+
 
 class SlackSettings(BaseModel):
     bot_token: SecretStr | None = Field(default=None, description="xoxb- token (also read from SLACK_BOT_TOKEN).")
@@ -90,6 +97,7 @@ class SlackSettings(BaseModel):
     signing_secret: SecretStr | None = Field(default=None, description="Signing secret for HTTP mode.")
     api_url: str = Field(default="http://127.0.0.1:8000", description="The whatworks API the bot asks.")
     api_key: SecretStr | None = Field(default=None, description="Sent as X-API-Key to the API when set.")
+    _blank_keys = field_validator("api_key", "bot_token", "app_token", "signing_secret", mode="before")(_blank_is_none)
     api_timeout_seconds: float = Field(default=30.0, gt=0)
     web_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base (tests point it away).")
 

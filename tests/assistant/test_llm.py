@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
@@ -22,6 +19,7 @@ from assistant.core.embeddings import Embedder
 from assistant.core.service import EvidenceService
 from assistant.core.settings import Settings
 from tests.conftest import free_port
+from tests.helpers import drain, start_server, stop_server
 
 
 def _gguf() -> Path:
@@ -34,42 +32,13 @@ def _gguf() -> Path:
 def llama_server() -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server on a free loopback port."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(_gguf()),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-            "--model_alias",
-            "smollm2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("llama_cpp.server did not start")
-        time.sleep(0.3)
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(_gguf()), "--host", "127.0.0.1"]
+    proc = start_server([*cmd, "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"], f"{url}/models")
     try:
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -168,14 +137,7 @@ def test_supported_sentences_are_kept_and_unsupported_dropped(corpus_service: Ev
         "Everyone agrees lights are great."
     )
     answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
-    events = []
-    gen = answerer.answer_events(question, selection)
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            answer, citations, _groups, mode, dropped = stop.value
-            break
+    events, (answer, citations, _groups, mode, dropped) = drain(answerer.answer_events(question, selection))
     assert mode == "llm"
     assert dropped == 2
     assert "21% on average" in answer
@@ -190,14 +152,7 @@ def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: Evid
     selection = _selection(corpus_service, question)
     script = "Lighting is nice [1]. Burglars fear the dark and the moon [2]. Lamps prevent all crime forever [1]."
     answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
-    gen = answerer.answer_events(question, selection)
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            answer, citations, groups, mode, dropped = stop.value
-            break
+    _events, (answer, _citations, groups, mode, dropped) = drain(answerer.answer_events(question, selection))
     assert mode == "llm-fallback"
     assert dropped == 3
     assert groups

@@ -17,7 +17,7 @@ from assistant.core.embeddings import FakeEmbedder
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
 from tests.conftest import CORPUS, free_port, make_settings
-from tests.helpers import ingest
+from tests.helpers import ingest, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 FRONT = "---\nid: {id}\ntitle: {title}\nverdict: {verdict}\nsources:\n  - title: Source\n    url: https://example.org/{id}\n---\n"
@@ -157,39 +157,13 @@ def test_dry_run_writes_nothing(corpus_dir: Path, tmp_path: Path) -> None:
 def chroma_server(tmp_path: Path) -> Iterator[str]:
     """A real `chroma run` server on a free loopback port."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(REPO / ".venv/bin/chroma"),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import httpx
-
+    cmd = [str(REPO / ".venv/bin/chroma"), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1"]
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("chroma run did not start")
-        time.sleep(0.2)
+    proc = start_server([*cmd, "--port", str(port)], f"{url}/api/v2/heartbeat", timeout=60)
     try:
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 def test_sync_against_a_chroma_server(corpus_dir: Path, tmp_path: Path, chroma_server: str) -> None:

@@ -52,7 +52,9 @@ def load(data: Path) -> tuple[list[dict], dict[str, str], dict[str, set[str]]]:
 def chunks_of(corpus: list[dict], with_title: bool) -> list[Chunk]:
     # The title goes where our documents keep theirs (chunk metadata), so context_text() prefixes it.
     return [
-        Chunk(id=d["_id"], text=d["text"], metadata={"document_id": d["_id"], "title": d["title"] if with_title else ""})
+        Chunk(
+            id=d["_id"], text=d["text"], metadata={"document_id": d["_id"], "title": d["title"] if with_title else ""}
+        )
         for d in corpus
     ]
 
@@ -97,12 +99,12 @@ def run(data: Path, variants: bool) -> dict[str, dict[str, float]]:
         settings = Settings(_env_file=None, data_dir=Path(tmp))  # type: ignore[call-arg]
         connection = ChromaConnection(settings)
         try:
-            for with_title in ([True, False] if variants else [True]):
+            for with_title in [True, False] if variants else [True]:
                 chunks = chunks_of(corpus, with_title)
                 store = connection.index.staging()
                 store.upsert(chunks, embeddings(embedder, chunks).tolist())
                 tag = "" if with_title else "no-title/"
-                for stem in ([True, False] if variants else [True]):
+                for stem in [True, False] if variants else [True]:
                     snapshot = EvidenceSnapshot(store, "bench", stem=stem)
                     base = RetrievalSettings(candidates=100)
                     retriever = HybridRetriever(embedder, base)

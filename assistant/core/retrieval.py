@@ -54,6 +54,11 @@ class EvidenceSnapshot:
             df.update(content_stems(chunk.context_text()))
         self._df = df
 
+    def known_share(self, text: str) -> float:
+        """The share of the text's content words that the evidence base uses at all."""
+        stems = content_stems(text)
+        return sum(1 for s in stems if s in self._df) / len(stems) if stems else 1.0
+
     def idf(self, stem: str) -> float:
         """Inverse document frequency over chunks; a word the evidence never uses weighs most."""
         return math.log((len(self.chunks) + 1) / (self._df.get(stem, 0) + 0.5))

@@ -144,8 +144,9 @@ class EvidenceService:
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(snapshot, standalone, filters)
         covered = self.gate.covers(passages, standalone, snapshot.idf)
-        if conversation and not covered and standalone == question.strip():
-            # A question that finds nothing alone may still lean on the conversation.
+        if conversation and not covered and standalone == question.strip() and snapshot.known_share(question) >= 0.5:
+            # A question in the evidence base's own words that finds nothing alone ("any Canadian
+            # numbers?") may lean on the conversation; one about something else (sourdough) may not.
             leaning = with_conversation(question, conversation)
             retry = self.retriever.retrieve(snapshot, leaning, filters)
             if self.gate.covers(retry, leaning, snapshot.idf):

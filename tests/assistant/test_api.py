@@ -198,3 +198,15 @@ def test_real_http_round_trip(live_server) -> None:
     response = httpx.post(f"{live_server.url}/v1/ask", json={"question": "does neighbourhood watch work"}, timeout=30)
     assert response.status_code == 200
     assert "neighbourhood-watch" in [c["document_id"] for c in response.json()["citations"]]
+
+
+def test_an_off_topic_question_in_a_conversation_does_not_borrow_its_topic(client: TestClient) -> None:
+    conversation = [
+        {"role": "user", "content": "Is CCTV effective?"},
+        {"role": "assistant", "content": "**What works**\n- CCTV (closed-circuit television cameras): “…” [1]"},
+    ]
+    body = client.post(
+        "/v1/ask", json={"question": "How do I bake sourdough bread?", "conversation": conversation}
+    ).json()
+    assert body["no_evidence"] is True
+    assert body["citations"] == []

@@ -47,6 +47,7 @@ def serve(
     from assistant.api.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = Settings()
     uvicorn.run(create_app(settings), host=host or settings.api.host, port=port or settings.api.port)
 

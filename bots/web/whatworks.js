@@ -505,6 +505,7 @@
       }
       if (event === "status") handlers.status(payload);
       else if (event === "delta") handlers.delta(typeof payload.text === "string" ? payload.text : "");
+      else if (event === "reset") handlers.reset();
       else if (event === "citations") handlers.citations(Array.isArray(payload.citations) ? payload.citations : []);
       else if (event === "done") final = payload;
       else if (event === "error") {
@@ -909,6 +910,12 @@
               }
               turn.pending += piece;
               this.pump(turn);
+            },
+            // The API withdrew what it streamed (an LLM answer fell back to quotes): start the text again.
+            reset: () => {
+              turn.text = "";
+              turn.pending = "";
+              this.renderAnswerText(turn);
             },
             citations: (citations) => {
               turn.citations = new Map(citations.map((c) => [c.n, c]));

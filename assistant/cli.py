@@ -79,6 +79,42 @@ def evaluate(
 
 
 @app.command()
+def calibrate(
+    check: Annotated[
+        list[Path] | None, typer.Option(help="Question sets to check the fit on (never fitted on).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="End with the result as one JSON line.")] = False,
+) -> None:
+    """Fit the evidence gate to corpus/eval/calibration.yaml and print the settings to use."""
+    from dataclasses import asdict
+
+    from assistant.core.calibration import calibrate as fit
+    from assistant.core.runtime import open_service
+
+    checks = check if check is not None else [Path("corpus/eval/questions.yaml")]
+    with open_service(Settings()) as service:
+        result = fit(service, [c for c in checks if c.is_file()])
+    typer.echo("fitted gate (set these to use it):")
+    for line in result.fit.settings_lines():
+        typer.echo(f"  {line}")
+    typer.echo(f"{'question set':48} {'gate':8} {'answered in scope':>18} {'refused out of scope':>21}")
+    for name in result.fitted:
+        for label, scores in (("fitted", result.fitted), ("current", result.current)):
+            s = scores[name]
+            typer.echo(f"{name:48} {label:8} {s.answered:12.3f} of {s.inside:<4} {s.refused:14.3f} of {s.outside:<4}")
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "fit": result.fit.as_dict(),
+                    "fitted": {k: asdict(v) for k, v in result.fitted.items()},
+                    "current": {k: asdict(v) for k, v in result.current.items()},
+                }
+            )
+        )
+
+
+@app.command()
 def gaps(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,

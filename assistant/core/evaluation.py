@@ -22,11 +22,14 @@ class EvalReport:
 
     @property
     def passed(self) -> bool:
-        return all(self.metrics.get(name, 0.0) >= value for name, value in self.thresholds.items())
+        return not self.below()
 
     def below(self) -> list[str]:
+        """Thresholds missed; a metric the question set cannot measure (no follow-ups, say) is not held to one."""
         return [
-            f"{k} {self.metrics.get(k, 0):.3f} < {v}" for k, v in self.thresholds.items() if self.metrics.get(k, 0) < v
+            f"{k} {self.metrics[k]:.3f} < {v}"
+            for k, v in self.thresholds.items()
+            if k in self.metrics and self.metrics[k] < v
         ]
 
 
@@ -110,16 +113,18 @@ def run_eval(service: EvidenceService, questions_path: Path, thresholds_path: Pa
             )
 
     n, m, f = len(data["questions"]), len(data["out_of_scope"]), len(data["followups"])
-    metrics = {
-        "recall_at_5": hits / n if n else 0.0,
-        "mrr": reciprocal / n if n else 0.0,
-        "citation_precision": cited_expected / cited if cited else 0.0,
-        "answered_in_scope": answered / n if n else 0.0,
-        "no_evidence_accuracy": refused / m if m else 0.0,
-        "followup_recall": fu_hits / f if f else 0.0,
-        "questions": float(n),
-        "out_of_scope": float(m),
-        "followups": float(f),
-    }
+    metrics: dict[str, float] = {}
+    if n:
+        metrics |= {
+            "recall_at_5": hits / n,
+            "mrr": reciprocal / n,
+            "citation_precision": cited_expected / cited if cited else 0.0,
+            "answered_in_scope": answered / n,
+        }
+    if m:
+        metrics["no_evidence_accuracy"] = refused / m
+    if f:
+        metrics["followup_recall"] = fu_hits / f
+    metrics |= {"questions": float(n), "out_of_scope": float(m), "followups": float(f)}
     thresholds = load_thresholds(thresholds_path) if thresholds_path else {}
     return EvalReport({k: round(v, 4) for k, v in metrics.items()}, thresholds, failures)

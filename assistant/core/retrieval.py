@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.core.answering.text import content_stems
+from assistant.core.answering.text import Vocabulary, content_stems
 from assistant.core.bm25_index import BM25Index
 from assistant.core.chunks import Chunk, matches_filters
 from assistant.core.embeddings import Embedder
@@ -53,6 +53,7 @@ class EvidenceSnapshot:
         for chunk in chunks:
             df.update(content_stems(chunk.context_text()))
         self._df = df
+        self.vocabulary = Vocabulary(c.context_text() for c in chunks)
 
     def known_share(self, text: str) -> float:
         """The share of the text's content words that the evidence base uses at all."""
@@ -95,7 +96,7 @@ class HybridRetriever:
         filters: dict[str, list[str]] | None = None,
         k: int | None = None,
         mode: RetrievalMode = "hybrid",
-        query_vector: Sequence[float] | None = None,
+        query_vector: Sequence[float] | np.ndarray | None = None,
     ) -> list[Passage]:
         k = k or self.settings.top_k
         n = self.settings.candidates

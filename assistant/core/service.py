@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core.answering.extractive import EvidenceGate, compose_extractive_answer, select_passages
+import numpy as np
+
+from assistant.core.answering.extractive import EvidenceGate, GateSignals, compose_extractive_answer, select_passages
 from assistant.core.answering.followup import standalone_question, with_conversation
+from assistant.core.answering.scope import load_scope_examples
 from assistant.core.answers import AskResponse, Message, Topic
 from assistant.core.embeddings import Embedder
 from assistant.core.records import RecordStore
@@ -65,7 +68,7 @@ class EvidenceService:
         self.records = records
         self.generator = generator
         self.retriever = HybridRetriever(embedder, settings.retrieval)
-        self.gate = EvidenceGate(settings.retrieval.gate_threshold, settings.retrieval.gate_lexical_weight)
+        self._gate: EvidenceGate | None = None
         self._snapshot: EvidenceSnapshot | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
@@ -114,6 +117,28 @@ class EvidenceService:
         except NotReady:
             return False, 0
 
+    @property
+    def gate(self) -> EvidenceGate:
+        """The evidence gate; its example questions are embedded on first use, not at start-up."""
+        if self._gate is None:
+            r = self.settings.retrieval
+            examples = load_scope_examples(self.settings.scope_examples_path, self.embedder)
+            self._gate = EvidenceGate(
+                r.gate_threshold, r.gate_lexical_weight, r.gate_scope_weight, r.gate_novelty_weight, examples
+            )
+        return self._gate
+
+    def judge(
+        self, snapshot: EvidenceSnapshot, question: str, filters: dict[str, list[str]] | None = None
+    ) -> tuple[list[Passage], GateSignals]:
+        """Retrieve for a question and read the gate's signals, embedding the question once."""
+        vector = self.embed(question)
+        passages = self.retriever.retrieve(snapshot, question, filters, query_vector=vector)
+        return passages, self.gate.signals(passages, question, snapshot, vector, self.embed)
+
+    def embed(self, text: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+
     # -- answering -----------------------------------------------------------------------
     def ask(
         self,
@@ -142,14 +167,14 @@ class EvidenceService:
         standalone = self._standalone(question, conversation)
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        passages = self.retriever.retrieve(snapshot, standalone, filters)
-        covered = self.gate.covers(passages, standalone, snapshot.idf)
+        passages, signals = self.judge(snapshot, standalone, filters)
+        covered = self.gate.covers(signals)
         if conversation and not covered and standalone == question.strip() and snapshot.known_share(question) >= 0.5:
             # A question in the evidence base's own words that finds nothing alone ("any Canadian
             # numbers?") may lean on the conversation; one about something else (sourdough) may not.
             leaning = with_conversation(question, conversation)
-            retry = self.retriever.retrieve(snapshot, leaning, filters)
-            if self.gate.covers(retry, leaning, snapshot.idf):
+            retry, retry_signals = self.judge(snapshot, leaning, filters)
+            if self.gate.covers(retry_signals):
                 standalone, passages, covered = leaning, retry, True
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         selection = select_passages(

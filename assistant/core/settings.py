@@ -42,11 +42,26 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     gate_threshold: float = Field(
-        default=0.50,
-        description="A question counts as covered when similarity + lexical_weight x coverage reaches this.",
+        default=0.87,
+        description="A question counts as covered when similarity + lexical_weight x coverage"
+        " + scope_weight x scope - novelty_weight x novelty reaches this. Fitted by `whatworks calibrate`.",
     )
     gate_lexical_weight: float = Field(
-        default=0.25, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
+        default=1.21, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
+    )
+    gate_scope_weight: float = Field(
+        default=2.02,
+        ge=0,
+        description="Weight of the question's closeness to in-scope example questions, against out-of-scope ones.",
+    )
+    gate_novelty_weight: float = Field(
+        default=0.60,
+        ge=0,
+        description="Weight, subtracted, of how much of the question's meaning lies in words the evidence never uses.",
+    )
+    scope_examples: Path | None = Field(
+        default=None,
+        description="Labelled example questions for the gate; default CORPUS_DIR/eval/calibration.yaml.",
     )
     passage_min_similarity: float = Field(default=0.30, description="A passage less similar than this is never quoted.")
     margin: float = Field(
@@ -125,6 +140,10 @@ class Settings(BaseSettings):
     @property
     def sql_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'whatworks.sqlite3'}"
+
+    @property
+    def scope_examples_path(self) -> Path:
+        return self.retrieval.scope_examples or self.corpus_dir / "eval" / "calibration.yaml"
 
     @property
     def chroma_path(self) -> Path:

@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.core.answering.text import content_stems, split_sentences, words
+import numpy as np
+
+from assistant.core.answering.scope import ScopeExamples
+from assistant.core.answering.text import content_stems, split_sentences, without_words, words
 from assistant.core.answers import AnswerItem, Citation, VerdictGroup
 from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
-from assistant.core.retrieval import Passage
+from assistant.core.retrieval import EvidenceSnapshot, Passage
 
 MAX_CITATIONS = 5
 MAX_PER_DOCUMENT = 2
@@ -91,31 +94,77 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class EvidenceGate:
-    """When does the evidence base cover a question? Calibrated on corpus/eval (see README).
+class GateSignals:
+    """What the gate weighs for one question; `whatworks calibrate` fits the weights on these."""
 
-    Dense similarity alone confuses near-domain questions ("crime analyst salary") with
-    hard in-domain ones ("the Sherman list"): names and jargon embed poorly. So the gate
-    adds the IDF-weighted share of the question's content words that a top passage
-    contains: rare words found in the evidence count for much, common ones for little.
+    similarity: float
+    coverage: float
+    scope: float = 0.0
+    novelty: float = 0.0
+
+
+@dataclass(frozen=True)
+class EvidenceGate:
+    """When does the evidence base cover a question? Fitted by `whatworks calibrate` (see README).
+
+    Four signals, added with weights:
+    - similarity: cosine of the question and the closest retrieved passage;
+    - coverage: the IDF-weighted share of the question's content words that one top passage
+      contains (names and jargon embed poorly, so "the Sherman list" needs this);
+    - scope: closeness to example questions we answer minus closeness to ones we do not
+      (`answering.scope`). Every word of "how do I become a police officer in Ontario?" is in
+      the evidence and a passage on Ontario policing is close; only the kind of question differs;
+    - novelty, subtracted: how much of the question's meaning lies in words the evidence never
+      uses, as 1 - cosine(question, question without those words). "Are youth curfews
+      effective?" reads like a question we answer, and passages on youth crime are close, but
+      its topic is the one word the evidence base lacks; a typo or a stray "flopped" moves the
+      meaning little.
     """
 
     threshold: float
     lexical_weight: float
+    scope_weight: float = 0.0
+    novelty_weight: float = 0.0
+    examples: ScopeExamples | None = None
 
-    def score(self, passages: list[Passage], question: str, idf: Callable[[str], float]) -> float:
+    def signals(
+        self,
+        passages: list[Passage],
+        question: str,
+        snapshot: EvidenceSnapshot,
+        query_vector: np.ndarray | None = None,
+        embed: Callable[[str], np.ndarray] | None = None,
+    ) -> GateSignals:
         if not passages:
-            return 0.0
+            return GateSignals(0.0, 0.0)
         top = max(p.similarity for p in passages)
         wanted = content_stems(question)
-        total = sum(idf(w) for w in wanted)
-        if not total:
-            return top
-        coverage = max(sum(idf(w) for w in wanted & content_stems(p.chunk.context_text())) for p in passages[:5])
-        return top + self.lexical_weight * coverage / total
+        total = sum(snapshot.idf(w) for w in wanted)
+        coverage = 0.0
+        if total:
+            found = max(
+                sum(snapshot.idf(w) for w in wanted & content_stems(p.chunk.context_text())) for p in passages[:5]
+            )
+            coverage = found / total
+        scope = novelty = 0.0
+        if query_vector is not None:
+            if self.examples is not None:
+                scope = self.examples.score(query_vector)
+            unknown = snapshot.vocabulary.unknown(question)
+            if unknown and embed is not None:
+                novelty = 1.0 - float(embed(without_words(question, unknown)) @ query_vector)
+        return GateSignals(top, coverage, scope, novelty)
 
-    def covers(self, passages: list[Passage], question: str, idf: Callable[[str], float]) -> bool:
-        return self.score(passages, question, idf) >= self.threshold
+    def score(self, s: GateSignals) -> float:
+        return (
+            s.similarity
+            + self.lexical_weight * s.coverage
+            + self.scope_weight * s.scope
+            - self.novelty_weight * s.novelty
+        )
+
+    def covers(self, signals: GateSignals) -> bool:
+        return self.score(signals) >= self.threshold
 
 
 def select_passages(passages: list[Passage], question: str, margin: float, passage_floor: float = 0.0) -> Selection:

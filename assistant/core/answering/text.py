@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "approx.", "U.S.", "U.K.", "Dr.", "No.", "St.", "Mr.", "Ms.")
@@ -58,3 +59,51 @@ def content_stems(text: str) -> set[str]:
 
 def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class Vocabulary:
+    """The words an evidence base uses, as written and stemmed, forgiving one typo in longer words.
+
+    The gate asks which words of a question the evidence never uses: "curfews" in "are youth
+    curfews effective?" says the topic is not covered, while "neighbourhod" is only a typo.
+    """
+
+    TYPO_MIN_LENGTH = 5
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        known: set[str] = set()
+        for text in texts:
+            known.update(words(text))
+        known.update(_stemmer().stemWords(list(known)))
+        self._known = known
+        # each long word less one letter: a question word equal to one of these lacks a letter,
+        # and one whose own deletions meet these has a letter too many or a wrong one
+        self._one_less = {d for w in known if len(w) >= self.TYPO_MIN_LENGTH for d in _deletions(w)}
+
+    def __contains__(self, word: str) -> bool:
+        word = word.lower()
+        if word in self._known or _stemmer().stemWord(word) in self._known:
+            return True
+        if len(word) < self.TYPO_MIN_LENGTH:
+            return False
+        return word in self._one_less or any(d in self._known or d in self._one_less for d in _deletions(word))
+
+    def unknown(self, text: str) -> list[str]:
+        """Content words of the text that the evidence never uses, in order (numbers are never unknown)."""
+        found = []
+        for word in _WORD.findall(text):
+            lower = word.lower().split("'")[0]  # "curfew's" is "curfew", "I'm" is "i"
+            if lower in STOPWORDS or len(lower) < 2 or any(ch.isdigit() for ch in lower) or lower in self:
+                continue
+            found.append(word)
+        return found
+
+
+def without_words(text: str, remove: Iterable[str]) -> str:
+    """The text with every occurrence of the given words blanked out."""
+    pattern = "|".join(re.escape(w) for w in sorted(set(remove), key=len, reverse=True))
+    return re.sub(rf"(?<![A-Za-zÀ-ÿ0-9])(?:{pattern})(?![A-Za-zÀ-ÿ0-9])", " ", text) if pattern else text

@@ -73,3 +73,43 @@ def test_golden_questions_point_only_to_existing_ids(documents) -> None:
         seen.add(item["id"])
     for item in data["followups"]:
         assert item["conversation"][0]["role"] == "user"
+
+
+@pytest.mark.parametrize("name", ["calibration.yaml", "holdout.yaml", "blind.yaml"])
+def test_gate_and_check_question_sets_are_sound(documents, name: str) -> None:
+    """Labelled, unique, pointing at real documents, and sharing no question with the golden set."""
+    ids = {d.metadata.id for d in documents}
+    data = yaml.safe_load((CORPUS / "eval" / name).read_text(encoding="utf-8"))
+    golden = yaml.safe_load((CORPUS / "eval" / "questions.yaml").read_text(encoding="utf-8"))
+    golden_questions = {i["question"].lower() for k in ("questions", "out_of_scope") for i in golden[k]}
+    assert len(data["questions"]) >= 40
+    assert len(data["out_of_scope"]) >= 40
+    seen_ids: set[str] = set()
+    seen_questions: set[str] = set()
+    for item in data["questions"] + data["out_of_scope"]:
+        assert item["id"] not in seen_ids, item["id"]
+        assert item["question"].lower() not in seen_questions | golden_questions, item["id"]
+        seen_ids.add(item["id"])
+        seen_questions.add(item["question"].lower())
+    for item in data["questions"]:
+        assert item["expected"], item["id"]
+        assert set(item["expected"]) <= ids, (item["id"], set(item["expected"]) - ids)
+
+
+def test_calibration_questions_have_no_near_twin_in_the_check_sets(embedder) -> None:
+    """The gate learns from calibration.yaml, so a near copy of a check question there would flatter the checks.
+
+    Cosine 0.85 with the real model catches rewordings ("can we trim a proven program from 12
+    sessions to 6" against "if we cut a proven program from 12 sessions to 6").
+    """
+    import numpy as np
+
+    def questions(name: str) -> list[str]:
+        data = yaml.safe_load((CORPUS / "eval" / name).read_text(encoding="utf-8"))
+        return [i["question"] for k in ("questions", "out_of_scope", "followups") for i in data.get(k) or []]
+
+    calibration = questions("calibration.yaml")
+    checks = questions("questions.yaml") + questions("holdout.yaml") + questions("blind.yaml")
+    sims = np.asarray(embedder.embed_documents(calibration)) @ np.asarray(embedder.embed_documents(checks)).T
+    twins = [(calibration[i], checks[j]) for i, j in zip(*np.nonzero(sims >= 0.85), strict=True)]
+    assert not twins, "calibration.yaml repeats check questions; reword or drop these:\n" + "\n".join(map(str, twins))

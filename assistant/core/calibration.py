@@ -65,10 +65,8 @@ def question_signals(
             own = examples
             if examples is not None and leave_one_out:
                 own = examples.without(inside=i) if label else examples.without(outside=i)
-            vector = service.embed(question)
-            passages = service.retriever.retrieve(snapshot, question, query_vector=vector)
-            gate = EvidenceGate(0.0, 0.0, examples=own)
-            signals.append(gate.signals(passages, question, snapshot, vector, service.embed))
+            _passages, found = service.judge(snapshot, question, gate=EvidenceGate(0.0, 0.0, examples=own))
+            signals.append(found)
             labels.append(label)
     return signals, labels
 

@@ -129,12 +129,16 @@ class EvidenceService:
         return self._gate
 
     def judge(
-        self, snapshot: EvidenceSnapshot, question: str, filters: dict[str, list[str]] | None = None
+        self,
+        snapshot: EvidenceSnapshot,
+        question: str,
+        filters: dict[str, list[str]] | None = None,
+        gate: EvidenceGate | None = None,
     ) -> tuple[list[Passage], GateSignals]:
-        """Retrieve for a question and read the gate's signals, embedding the question once."""
+        """Retrieve for a question and read the gate's signals (calibration passes its own gate)."""
         vector = self.embed(question)
         passages = self.retriever.retrieve(snapshot, question, filters, query_vector=vector)
-        return passages, self.gate.signals(passages, question, snapshot, vector, self.embed)
+        return passages, (gate or self.gate).signals(passages, question, snapshot, vector, self.embed)
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embedder.embed_query(text), dtype=np.float32)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def read_examples(path: Path) -> tuple[list[str], list[str]]:
     return inside, outside
 
 
-_cache: dict[tuple[int, str], ScopeExamples] = {}
+# per embedder (weakly, so a discarded model's entry goes with it), per file content
+_cache: weakref.WeakKeyDictionary[Embedder, dict[str, ScopeExamples]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -77,12 +79,12 @@ def load_scope_examples(path: Path | None, embedder: Embedder) -> ScopeExamples 
     """
     if path is None or not path.is_file():
         return None
-    raw = path.read_bytes()
-    key = (id(embedder), hashlib.sha256(raw).hexdigest())
+    key = hashlib.sha256(path.read_bytes()).hexdigest()
     with _cache_lock:
-        if key not in _cache:
+        embedded = _cache.setdefault(embedder, {})
+        if key not in embedded:
             inside, outside = read_examples(path)
             vectors = np.asarray(embedder.embed_documents(inside + outside), dtype=np.float32)
             vectors = vectors.reshape(len(inside) + len(outside), -1)
-            _cache[key] = ScopeExamples(vectors[: len(inside)], vectors[len(inside) :])
-        return _cache[key]
+            embedded[key] = ScopeExamples(vectors[: len(inside)], vectors[len(inside) :])
+        return embedded[key]

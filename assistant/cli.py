@@ -1,4 +1,4 @@
-"""`whatworks ask | serve | eval | gaps`: the command-line face over the same service."""
+"""`whatworks ask | serve | eval | calibrate | verify-claims | gaps`: the command-line face over the same service."""
 
 from __future__ import annotations
 
@@ -112,6 +112,60 @@ def calibrate(
                 }
             )
         )
+
+
+@app.command("verify-claims")
+def verify_claims_command(
+    file: Annotated[Path, typer.Argument(help='JSON Lines of {"id", "passage", "claim"}; a claim cites [1].')],
+    as_json: Annotated[bool, typer.Option("--json", help='End with {"results": [...]} as one JSON line.')] = False,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Error-rate limits for labelled claims; exit 1 when one is exceeded.")
+    ] = None,
+) -> None:
+    """Check each claim against its passage with the verifier that answers use."""
+    from assistant.core.embeddings import make_embedder
+    from assistant.core.verification.claimset import read_claims, score, verify_claims
+    from assistant.core.verification.verifier import SentenceVerifier
+
+    if not file.is_file():
+        typer.echo(f"error: {file}: no such file", err=True)
+        raise typer.Exit(2)
+    claims, errors = read_claims(file)
+    for error in errors:
+        typer.echo(f"error: {file}:{error.line}: {error.message}", err=True)
+    settings = Settings()
+    results = verify_claims(SentenceVerifier(make_embedder(settings.embedding)), claims)
+    typer.echo(f"{'id':14} {'result':12} {'check':10} reason")
+    for r in results:
+        result = "supported" if r.verdict.supported else "unsupported"
+        mark = "" if not r.claim.label or r.claim.label == result else "  (labelled " + r.claim.label + ")"
+        typer.echo(f"{r.claim.id:14} {result:12} {r.verdict.check:10} {r.verdict.reason}{mark}")
+    summary = score(results)
+    missed: list[str] = []
+    if summary is not None:
+        typer.echo(
+            f"unsupported accepted {summary.unsupported_accepted:.3f} of {summary.counts.get('unsupported', 0)}; "
+            f"supported rejected {summary.supported_rejected:.3f} of {summary.counts.get('supported', 0)}; "
+            f"direction/negation/verdict flips accepted: {summary.flips_accepted}"
+        )
+        for kind, row in summary.by_kind.items():
+            what = "accepted" if row["label"] == "unsupported" else "rejected"
+            typer.echo(f"  {kind:28} n={row['n']:<4} {what} {row['error']:.3f}")
+        if thresholds is not None:
+            import yaml
+
+            floors = {k: float(v) for k, v in (yaml.safe_load(thresholds.read_text(encoding="utf-8")) or {}).items()}
+            missed = summary.below(floors)
+            for line in missed:
+                typer.echo(f"over the limit: {line}", err=True)
+    if as_json:
+        payload: dict[str, object] = {"results": [r.as_dict() for r in results]}
+        if errors:
+            payload["errors"] = [{"line": e.line, "message": e.message} for e in errors]
+        if summary is not None:
+            payload["score"] = summary.as_dict()
+        typer.echo(json.dumps(payload))
+    raise typer.Exit(2 if errors else 1 if missed else 0)
 
 
 @app.command()

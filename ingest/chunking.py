@@ -88,6 +88,7 @@ def document_metadata(doc: LoadedDocument, source: str) -> dict[str, MetadataVal
         "sources_json": json.dumps([s.model_dump(exclude_none=True) for s in m.sources]),
         "doc_hash": doc.content_hash,
         "format": Path(source).suffix.lstrip(".").lower(),
+        "aliases": "|".join(m.aliases),
     }
     if m.year is not None:
         meta["year"] = m.year

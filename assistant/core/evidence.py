@@ -84,6 +84,14 @@ class EvidenceMetadata(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,79}$", description="Stable slug, unique in the corpus.")
     title: str = Field(min_length=3, max_length=200)
+    aliases: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]] = Field(
+        default_factory=list,
+        description="Other names members use: acronyms in any spelling, former names, short descriptions.",
+    )
+    title_fr: str | None = Field(default=None, min_length=3, max_length=200, description="French title.")
+    summary_fr: str | None = Field(
+        default=None, min_length=10, max_length=2000, description="French summary of the finding and verdict."
+    )
     kind: DocumentKind = DocumentKind.PRACTICE
     verdict: EvidenceVerdict = EvidenceVerdict.NOT_RATED
     rating_source: str | None = Field(default=None, description='Who rated it, e.g. "Campbell review 2013".')

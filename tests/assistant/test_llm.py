@@ -13,11 +13,11 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.core.answering.extractive import select_passages
 from assistant.core.answering.generation import LLMAnswerer
-from assistant.core.answering.verification import CITATION, SentenceVerifier
 from assistant.core.answers import Message
 from assistant.core.embeddings import Embedder
 from assistant.core.service import EvidenceService
 from assistant.core.settings import Settings
+from assistant.core.verification.verifier import CITATION, SentenceVerifier
 from tests.conftest import free_port
 from tests.helpers import drain, start_server, stop_server
 

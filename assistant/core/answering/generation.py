@@ -10,11 +10,12 @@ from typing import Any
 from assistant.core.answering.extractive import Selection, citation_for, compose_extractive_answer, sources_markdown
 from assistant.core.answering.followup import standalone_question, with_conversation
 from assistant.core.answering.text import content_stems
-from assistant.core.answering.verification import CITATION, SentenceVerifier
 from assistant.core.answers import AnswerMode, Citation, Message, VerdictGroup
 from assistant.core.embeddings import Embedder
 from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
+from assistant.core.retrieval import Passage
 from assistant.core.settings import LLMSettings
+from assistant.core.verification.verifier import CITATION, CitedPassage, SentenceVerifier
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class LLMAnswerer:
 
     def answer_events(self, question: str, selection: Selection) -> Generator[tuple[str, Any], None, AnswerResult]:
         """Yield ('delta', ...) for each verified sentence; return the final answer parts."""
-        given = {n: p.chunk.text for n, p in enumerate(selection.passages, 1)}
+        given = {n: cited_passage(p) for n, p in enumerate(selection.passages, 1)}
         kept: list[str] = []
         total = 0
         buffer = ""
@@ -146,6 +147,13 @@ class LLMAnswerer:
             yield "reset", {"reason": "too little of the written answer was supported by the sources"}
         yield "delta", {"text": answer}
         return answer, citations, groups, "llm-fallback", dropped
+
+
+def cited_passage(passage: Passage) -> CitedPassage:
+    """What the verifier knows of a retrieved passage: its text, and its document's name and verdict."""
+    meta = passage.chunk.metadata
+    aliases = tuple(a for a in str(meta.get("aliases") or "").split("|") if a)
+    return CitedPassage(passage.chunk.text, passage.chunk.title, str(meta.get("verdict") or "") or None, aliases)
 
 
 def _complete_sentences(buffer: str) -> tuple[list[str], str]:

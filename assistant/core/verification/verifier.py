@@ -1,0 +1,467 @@
+"""Check a written sentence against the passage it cites, for meaning and not only for words.
+
+A sentence that reuses its passage's words can still reverse it ("Scared Straight reduced
+offending [1]" against a passage saying it increased delinquency). So, besides asking
+whether the sentence is close to the passage at all, the verifier compares what each says
+on the points where a fluent writer goes wrong, in this order, and names the first that
+fails:
+
+- number: every number, in digits or words, is in the passage;
+- program: every name or acronym is in the passage (or is the document's own name);
+- who-where: every kind of person or place (youth, victims, schools, Canada...) is in it;
+- verdict: a sentence saying a program works cannot cite a document rated harmful, no
+  effect or mixed, or a passage that says the evidence cannot tell; nor the reverse;
+- direction: an outcome moved the same way (down, up, unchanged) as in the passage;
+- negation: what the sentence negates, the passage negates, and the reverse;
+- strength: no "proven", "large", "always", "many studies" for a finding the passage hedges;
+- detail: no cost, duration, funder, link or outcome the passage never mentions;
+- support: enough of the sentence's content is in the passage, by words and by meaning.
+
+Each check is a small function of two `Reading`s, so a rejection can always be explained.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.core.embeddings import Embedder
+from assistant.core.verification import lexicon as lx
+from assistant.core.verification.reading import Effect, Reading, clauses, outcome_keys, read, sentences, stem
+
+CITATION = re.compile(r"\[(\d{1,2})\]")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|org|net|ca|gov|io|example)\b", re.I)
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore (?:all |the )?(?:previous|above|prior)|system\s*:|assistant\s*:|from now on|you must|"
+    r"click (?:here|the link)|visit|contact us|call now|sign up|subscribe)\b",
+    re.I,
+)
+NEGATIVE_VERDICTS = frozenset({"harmful", "no-effect", "mixed"})
+POSITIVE_VERDICTS = frozenset({"effective", "promising"})
+# Strength words a writer may use of a finding the passage does not hedge ("clear", "consistent").
+_MILD_STRONG = frozenset({"clear", "clearli", "consist", "strong", "robust", "signific", "reliabl", "firm", "firmli"})
+
+CHECKS = (
+    "citation",
+    "number",
+    "program",
+    "who-where",
+    "verdict",
+    "direction",
+    "negation",
+    "strength",
+    "detail",
+    "support",
+)
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    """A passage as the verifier sees it: its text, and what is known of its document."""
+
+    text: str
+    title: str = ""
+    verdict: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    sentence: str
+    cited: tuple[int, ...]
+    supported: bool
+    reason: str
+    check: str = "support"
+    similarity: float = 0.0
+    overlap: float = 0.0
+
+
+class SentenceVerifier:
+    """Decides whether a sentence says what its cited passages say (see the module docstring)."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        min_similarity: float = 0.5,
+        min_overlap: float = 0.5,
+        cache_size: int = 512,
+        names: frozenset[str] = frozenset(),
+    ) -> None:
+        self.embedder = embedder
+        # proper names known from the evidence base, to recognise one that opens a sentence
+        self.names = frozenset(n.lower() for n in names)
+        self.min_similarity = min_similarity
+        self.min_overlap = min_overlap
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def check(self, sentence: str, passages: Mapping[int, str | CitedPassage]) -> Verdict:
+        cited = tuple(dict.fromkeys(int(n) for n in CITATION.findall(sentence)))
+        claim_text = CITATION.sub("", sentence).strip()
+        if not cited:
+            return Verdict(sentence, cited, False, "cites no passage", "citation")
+        unknown = [n for n in cited if n not in passages]
+        if unknown:
+            return Verdict(sentence, cited, False, f"cites passage [{unknown[0]}], which was not given", "citation")
+        given = [p if isinstance(p, CitedPassage) else CitedPassage(str(p)) for p in (passages[n] for n in cited)]
+        claim = read(claim_text)
+        if not claim.content:
+            return Verdict(sentence, cited, False, "says nothing checkable", "citation")
+        passage = read("\n".join(p.text for p in given))
+        joined = "\n".join(p.text for p in given)
+        aligned = read(align(claim, clauses(joined)))
+        sentence_of = read(align(claim, sentences(joined)))
+        known_names = _names_of(given)
+        verdicts = {p.verdict for p in given if p.verdict}
+
+        failure = (
+            _numbers(claim, passage)
+            or _injected(claim_text, passage.text)
+            or _programs(claim, passage, known_names, self.names)
+            or _who_where(claim, passage, aligned)
+            or _verdict(claim, passage, verdicts)
+            or _direction(claim, passage, aligned)
+            or _negation(claim, passage, aligned)
+            or _strength(claim, passage, sentence_of, verdicts)
+            or _detail(claim, passage, known_names)
+        )
+        if failure:
+            check, reason = failure
+            return Verdict(sentence, cited, False, reason, check)
+        overlap = _overlap(claim, passage, known_names)
+        similarity = self._similarity(claim_text, [p.text for p in given] + [aligned.text])
+        if overlap >= self.min_overlap and similarity >= self.min_similarity * 0.8:
+            return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
+        if similarity >= self.min_similarity and overlap >= self.min_overlap * 0.6:
+            return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
+        return Verdict(
+            sentence,
+            cited,
+            False,
+            f"weak support (overlap {overlap:.2f}, similarity {similarity:.2f})",
+            "support",
+            similarity,
+            overlap,
+        )
+
+    def _similarity(self, claim: str, texts: list[str]) -> float:
+        if self.embedder is None:
+            return 1.0  # words alone decide
+        missing = [t for t in dict.fromkeys([claim, *texts]) if t not in self._vectors]
+        if missing:
+            vectors = np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._vectors[text] = vector
+                while len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            q = self._vectors.get(claim)
+            others = [self._vectors.get(t) for t in texts]
+        if q is None or any(v is None for v in others):  # evicted by another thread; recompute directly
+            assert self.embedder is not None
+            vectors = np.asarray(self.embedder.embed_documents([claim, *texts]), dtype=np.float32)
+            q, others = vectors[0], list(vectors[1:])
+        return float(max(float(q @ v) for v in others if v is not None))
+
+
+Failure = tuple[str, str] | None
+
+
+def align(claim: Reading, units: list[str]) -> str:
+    """The unit of the passage that the sentence restates: most shared concepts, numbers weighing double.
+
+    The names the sentence uses do not count: every sentence of a passage names its program, and
+    what tells the restated finding apart is the rest.
+    """
+    if len(units) <= 1:
+        return units[0] if units else ""
+    mine = _concepts(claim) - {stem(n) for n in claim.names} - {c.upper() for c in claim.populations | claim.places}
+    best, best_score = units[0], -1.0
+    for unit in units:
+        r = read(unit)
+        score = len(mine & _concepts(r)) + 2 * len(claim.numbers & r.numbers)
+        if score > best_score:
+            best, best_score = unit, score
+    return best
+
+
+def _names_of(given: list[CitedPassage]) -> set[str]:
+    names: set[str] = set()
+    for p in given:
+        for text in (p.title, *p.aliases):
+            names |= read(text).names | {w.lower().replace(".", "") for w in re.findall(r"[\w.&'-]+", text)}
+    return names
+
+
+def _numbers(claim: Reading, passage: Reading) -> Failure:
+    extra = sorted(
+        n
+        for n in claim.numbers
+        if n not in passage.numbers
+        and not _number_in(n, passage.text)
+        and not (" in " in n and "%" in passage.text)  # "two in five" for "38%": a proportion restated
+    )
+    if extra:
+        return "number", f"states {extra[0]}, a number the passage does not contain"
+    return None
+
+
+def _number_in(n: str, text: str) -> bool:
+    digits = text.replace(",", "")
+    return bool(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", digits))
+
+
+def _injected(claim_text: str, passage_text: str) -> Failure:
+    for match in _URL.finditer(claim_text):
+        if match.group(0).lower().rstrip(".,") not in passage_text.lower():
+            return "detail", f"adds a link or address ({match.group(0)}) that the passage does not give"
+    instruction = _INSTRUCTION.search(claim_text)
+    if instruction and instruction.group(0).lower() not in passage_text.lower():
+        return "detail", f"carries an instruction ('{instruction.group(0)}') that is not in the passage"
+    return None
+
+
+def _programs(claim: Reading, passage: Reading, known: set[str], gazetteer: frozenset[str]) -> Failure:
+    lowered = " ".join(passage.words).lower().replace(".", "")
+    passage_stems = set(passage.stems)
+
+    def mentioned(name: str) -> bool:
+        if name in passage.names or name in known or stem(name) in passage_stems:
+            return True
+        if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", lowered):
+            return True
+        if "-" in name:
+            parts = [p for p in name.split("-") if p and p not in _NAME_SUFFIXES]
+            return bool(parts) and all(mentioned(p) for p in parts)
+        return False
+
+    candidates = claim.names | {w for w in claim.openings if w in gazetteer}
+    for name in sorted(candidates):
+        if mentioned(name):
+            continue
+        if name in _CLASS_WORDS or name in lx.COUNTRY_OF:
+            continue  # people and countries: the who-where check compares them
+        return "program", f"names '{name}', which the passage does not mention"
+    return None
+
+
+_NAME_SUFFIXES = frozenset({"style", "like", "type", "based", "led", "run", "wide", "funded", "era"})
+# names that are also people or countries the who-where check compares ("Canadian", "British"); a
+# province or city is a name of its own ("Ontario" is not "Manitoba")
+_CLASS_WORDS = frozenset(
+    w.replace(".", "")
+    for ws in (*lx.POPULATION_CLASSES.values(), *(lx.PLACE_CLASSES[c] for c in lx.COUNTRY_CLASSES))
+    for w in ws
+    if w not in lx.REGION_NAMES
+)
+
+
+def _who_where(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
+    """A kind of person or place the passage never names, or a different one than the finding's own."""
+    theirs_lower = {w.lower() for w in passage.words}
+    for w in claim.words:
+        lw = w.lower()
+        if "-" in lw and lw not in theirs_lower:
+            head, _, tail = lw.rpartition("-")
+            sibling = next((t for t in theirs_lower if t.endswith("-" + tail) and t != lw), None)
+            if sibling and tail in {"risk", "income", "level", "age", "aged", "year-old", "old"}:
+                return "who-where", f"speaks of {lw}; the passage says {sibling}"
+    for label, mine, theirs, near in (
+        ("people", claim.populations, passage.populations, aligned.populations),
+        ("place", claim.places, passage.places, aligned.places),
+    ):
+        implied = _IMPLIED[label]
+        for e in sorted(mine):
+            if (
+                e not in theirs
+                and not (implied.get(e, set()) & theirs)
+                and not (label == "place" and e == "schools" and passage.populations & {"pupils", "teachers"})
+            ):
+                return "who-where", f"speaks of {e} ({label}), which the passage does not"
+            # the finding the sentence restates names other people or places than the sentence does
+            if near and e not in near and not (implied.get(e, set()) & near) and not (mine & near):
+                return "who-where", f"speaks of {e} ({label}); the passage reports that finding for {sorted(near)[0]}"
+    return None
+
+
+# A class the passage implies without naming it: parents and pupils are people of families and schools.
+_IMPLIED: dict[str, dict[str, set[str]]] = {
+    "people": {"youth": {"children", "pupils"}, "children": {"pupils"}, "pupils": {"children", "youth"}},
+    "place": {"schools": set(), "homes": set(), "canada": set()},
+}
+
+
+def _stance(reading: Reading, verdicts: set[str]) -> str | None:
+    """What a passage says of the program overall: positive, negative, uncertain, or nothing."""
+    if verdicts & NEGATIVE_VERDICTS or (reading.explicit_verdict in NEGATIVE_VERDICTS):
+        return "negative"
+    signs = {e.sign for e in reading.effects}
+    if reading.fails or (signs and signs <= {0, -1}):
+        return "negative"
+    if verdicts & POSITIVE_VERDICTS or reading.explicit_verdict in POSITIVE_VERDICTS or 1 in signs:
+        return "positive"
+    if reading.cannot_tell:
+        return "uncertain"
+    return None
+
+
+def _verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
+    stance = _stance(passage, verdicts)
+    if claim.works and not claim.fails:
+        if stance == "negative":
+            which = next(iter(verdicts & NEGATIVE_VERDICTS), None) or passage.explicit_verdict
+            rated = f"rated {which}" if which else "that reports no benefit or harm"
+            return "verdict", f"says or implies the program works, citing a passage {rated}"
+        if stance in ("uncertain", None) and passage.cannot_tell:
+            return "verdict", "says the program works, citing a passage that says the evidence cannot tell"
+    if (
+        passage.cannot_tell
+        and any(e.sign != 0 for e in claim.effects)
+        and not any(e.sign != 0 and e.outcome != "effect-size" for e in passage.effects)
+    ):
+        return "verdict", "states an effect, citing a passage that says the evidence cannot tell"
+    if claim.fails and not claim.works and stance == "positive" and not passage.fails:
+        return "verdict", "says the program does not work or harms, citing a passage that reports benefits"
+    return None
+
+
+def _direction(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
+    for effect in claim.effects:
+        if effect.sign == 0 and any(
+            e.outcome == effect.outcome and e.sign != 0 for e in claim.effects
+        ):  # "did not reduce delinquency; it increased it": the other effect says which way
+            continue
+        matches = _matching(effect, aligned.effects, passage.effects)
+        if matches is None:
+            continue
+        if effect.sign not in {m.sign for m in matches}:
+            said = {1: "improved", -1: "worsened", 0: "did not change"}
+            theirs = sorted({said[m.sign] for m in matches})
+            what = effect.outcome or "the outcome"
+            check = "negation" if effect.sign == 0 or 0 in {m.sign for m in matches} else "direction"
+            return check, f"says {what} {said[effect.sign]}; the passage says it {' or '.join(theirs)}"
+    return None
+
+
+def _matching(effect: Effect, near: list[Effect], everywhere: list[Effect]) -> list[Effect] | None:
+    """The passage's effects on the same outcome: the same word near the restated finding, then
+    anywhere, then the same family of outcomes; None when the passage says nothing of it."""
+    if effect.outcome is None:
+        if effect.sign == 0:
+            return None
+        return [e for e in near if e.outcome is None] or None
+    key = lx.OUTCOME_SYNONYMS.get(effect.outcome, effect.outcome)
+    for theirs in (near, everywhere):
+        same = [e for e in theirs if e.outcome and lx.OUTCOME_SYNONYMS.get(e.outcome, e.outcome) == key]
+        if same:
+            return same
+    for theirs in (near, everywhere):
+        family = [e for e in theirs if e.group and e.group == effect.group]
+        if family:
+            return family
+    return None
+
+
+def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
+    """The sentence denies what the restated passage affirms ("does not rate MST as a Model program"),
+    or affirms what the passage says only under a negation ("rather than randomised trials")."""
+    ignore = lx.DOWN | lx.UP | lx.BETTER | lx.WORSE | lx.BAD_OUTCOMES | lx.GOOD_OUTCOMES | _NEUTRAL
+    for s in sorted(claim.denied - ignore):
+        if s in passage.asserted and s not in passage.negated:
+            return "negation", f"denies '{s}', which the passage affirms"
+    if _has_negator(claim):
+        return None  # a sentence that negates something itself is judged by its effects and denials
+    for s in sorted(passage.denied - ignore):
+        if s in claim.asserted and s not in passage.asserted:
+            return "negation", f"affirms '{s}', which the passage denies"
+    for s in sorted(passage.excluded - ignore - claim.excluded):
+        if s in claim.asserted and s not in passage.asserted - passage.excluded:
+            return "negation", f"affirms '{s}', which the passage sets aside"
+    return None
+
+
+_NEUTRAL = frozenset({"effect", "impact", "result", "evid", "program", "studi", "found", "show", "shown"})
+
+
+def _has_negator(reading: Reading) -> bool:
+    return any(w.lower() in lx.NEGATORS for w in reading.words)
+
+
+def _strength(claim: Reading, passage: Reading, aligned: Reading, verdicts: set[str]) -> Failure:
+    passage_stems = set(aligned.stems)
+    hedged = aligned.hedged or bool(verdicts & {"promising", "mixed"}) or passage.cannot_tell
+    for word in sorted(claim.strong):
+        if _under_negation(claim, word) or word in claim.negated:
+            continue
+        if " " in word:
+            if word in " ".join(passage.words).lower():
+                continue
+            return "strength", f"says '{word}', which the passage does not support"
+        if word in passage_stems or (word in _MILD_STRONG and word in passage.stems):
+            continue
+        if word in _MILD_STRONG and not hedged:
+            continue
+        return "strength", f"says '{word}' of a finding the passage {'hedges' if hedged else 'states less strongly'}"
+    return None
+
+
+def _under_negation(claim: Reading, phrase: str) -> bool:
+    """'should not assume it will work wherever': a strong phrase the sentence itself denies."""
+    lowered = " ".join(claim.words).lower()
+    at = lowered.find(phrase)
+    if at < 0:  # a stem: find the word it comes from
+        at = next((lowered.find(w.lower()) for w, s in zip(claim.words, claim.stems, strict=True) if s == phrase), -1)
+    before = lowered[max(0, at - 60) : at]
+    return at >= 0 and bool(re.search(r"\b(?:not|no|never|cannot|nor|rather than|instead of)\b", before))
+
+
+def _detail(claim: Reading, passage: Reading, known: set[str]) -> Failure:
+    passage_stems = set(passage.stems)
+    theirs = {lx.DETAIL_KINDS[s] for s in passage_stems if s in lx.DETAIL_KINDS}
+    if "$" in passage.text or "%" in passage.text:
+        theirs.add("money" if "$" in passage.text else "scale")
+    for s in sorted(claim.content):
+        kind = lx.DETAIL_KINDS.get(s)
+        if kind and kind not in theirs and s not in passage_stems and s not in known:
+            return "detail", f"adds '{s}' ({kind}), a detail the passage never mentions"
+    synonyms = outcome_keys(passage) | {lx.OUTCOME_SYNONYMS.get(s, s) for s in passage_stems}
+    for key in sorted(outcome_keys(claim) - synonyms - {"problem", "risk"}):
+        if key not in known:
+            return "detail", f"speaks of {key}, an outcome the passage does not report"
+    return None
+
+
+_CONCEPTS: dict[str, str] = {}
+for _name, _stems in (
+    ("DOWN", lx.DOWN),
+    ("UP", lx.UP),
+    ("BETTER", lx.BETTER),
+    ("WORSE", lx.WORSE),
+):
+    for _s in _stems:
+        _CONCEPTS[_s] = _name
+
+
+def _concepts(reading: Reading) -> set[str]:
+    from assistant.core.verification.reading import OUTCOME_GROUPS
+
+    out = set()
+    for s in reading.content:
+        group = next((g for g, stems in OUTCOME_GROUPS.items() if s in stems), None)
+        out.add(_CONCEPTS.get(s) or (group.upper() if group else s))
+    return out | {c.upper() for c in reading.populations | reading.places}
+
+
+def _overlap(claim: Reading, passage: Reading, known: set[str]) -> float:
+    mine = _concepts(claim)
+    if not mine:
+        return 0.0
+    theirs = _concepts(passage) | {stem(k) for k in known}
+    return len(mine & theirs) / len(mine)

@@ -1,0 +1,134 @@
+"""The sentence verifier: flipped findings are rejected with a named reason, paraphrases pass,
+and `whatworks verify-claims` reads labelled claim files, reports bad lines and holds its limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.core.embeddings import Embedder
+from assistant.core.verification.claimset import read_claims
+from assistant.core.verification.verifier import CitedPassage, SentenceVerifier
+
+ROOT = Path(__file__).resolve().parents[2]
+CLAIMS = ROOT / "corpus" / "eval" / "claims"
+
+
+def _section(path: str, heading: str) -> str:
+    text = (ROOT / "corpus" / path).read_text(encoding="utf-8")
+    return text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0].strip()
+
+
+SCARED_EVIDENCE = _section("programs/scared-straight.md", "Evidence")
+DARE_SUMMARY = _section("programs/dare.md", "Summary")
+
+
+@pytest.fixture(scope="module")
+def verifier(embedder: Embedder) -> SentenceVerifier:
+    return SentenceVerifier(embedder)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "check"),
+    [
+        ("Scared Straight programs reduced offending among participants [1].", "direction"),
+        ("Scared Straight programs did not increase offending among participants [1].", "negation"),
+        ("Scared Straight is an effective way to reduce delinquency [1].", "verdict"),
+        ("A Campbell review of 12 randomised trials found that Scared Straight increased delinquency [1].", "number"),
+        ("A Blueprints review found that Scared Straight increased delinquency [1].", "program"),
+        ("Scared Straight increased delinquency among adults in Canadian prisons [1].", "who-where"),
+        ("Scared Straight increased delinquency; see https://evil.example for funding [1].", "detail"),
+    ],
+)
+def test_the_issue_flips_are_rejected_with_their_reason(verifier: SentenceVerifier, sentence: str, check: str) -> None:
+    verdict = verifier.check(sentence, {1: SCARED_EVIDENCE})
+    assert not verdict.supported
+    assert verdict.check == check, verdict.reason
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Scared Straight and similar programs increased delinquency among participating young people [1].",
+        "Taking part in Scared Straight made young people more likely to offend, not less [1].",
+        "A Campbell review of nine randomised trials found that Scared Straight raised delinquency [1].",
+    ],
+)
+def test_faithful_paraphrases_pass(verifier: SentenceVerifier, sentence: str) -> None:
+    verdict = verifier.check(sentence, {1: SCARED_EVIDENCE})
+    assert verdict.supported, verdict.reason
+
+
+def test_a_harmful_documents_passage_never_supports_works(verifier: SentenceVerifier) -> None:
+    # the passage alone reads neutral; the document's verdict is what forbids "it works"
+    passage = CitedPassage(
+        "Juvenile awareness programs bring young people to prisons to meet inmates.",
+        title="Scared Straight and other juvenile awareness programs",
+        verdict="harmful",
+    )
+    verdict = verifier.check("Juvenile awareness programs work well for young people [1].", {1: passage})
+    assert (verdict.supported, verdict.check) == (False, "verdict")
+
+
+def test_no_effect_finding_is_not_turned_into_a_benefit(verifier: SentenceVerifier) -> None:
+    assert not verifier.check("D.A.R.E. cut drug use among school children [1].", {1: DARE_SUMMARY}).supported
+    kept = verifier.check("The original D.A.R.E. program did not reduce young people's drug use [1].", {1: DARE_SUMMARY})
+    assert kept.supported, kept.reason
+
+
+def test_citations_must_exist(verifier: SentenceVerifier) -> None:
+    assert verifier.check("Scared Straight increased delinquency.", {1: SCARED_EVIDENCE}).check == "citation"
+    missing = verifier.check("Scared Straight increased delinquency [2].", {1: SCARED_EVIDENCE})
+    assert (missing.supported, missing.check) == (False, "citation")
+    assert "[2]" in missing.reason
+
+
+# -- the claim file and the command --------------------------------------------------------------
+
+
+def test_bad_lines_are_reported_by_number_and_the_rest_is_checked(tmp_path: Path) -> None:
+    good = {"id": "ok-1", "passage": SCARED_EVIDENCE, "claim": "Scared Straight increased delinquency [1]."}
+    lines = [
+        json.dumps(good).encode(),
+        b'{"id": "broken", "passage": ',
+        json.dumps({"id": "empty", "passage": "x y z", "claim": "  "}).encode(),
+        json.dumps({"id": "nocite", "passage": "x y z", "claim": "Scared Straight works."}).encode(),
+        json.dumps({"id": "two", "passage": "x y z", "claim": "It works [2]."}).encode(),
+        json.dumps({"id": "huge", "passage": "word " * 20_000, "claim": "It works [1]."}).encode(),
+        b'{"id": "latin1", "passage": "caf\xe9", "claim": "x [1]."}',
+        json.dumps({**good, "id": "ok-2"}).encode(),
+    ]
+    path = tmp_path / "claims.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    claims, errors = read_claims(path)
+    assert [c.id for c in claims] == ["ok-1", "ok-2"]
+    messages = {e.line: e.message for e in errors}
+    assert "not valid JSON" in messages[2]
+    assert '"claim" is missing or empty' in messages[3]
+    assert "cites no passage" in messages[4]
+    assert "cites [2], but no such passage is given" in messages[5]
+    assert "the limit is 20000" in messages[6]
+    assert "not UTF-8" in messages[7]
+
+    result = CliRunner().invoke(app, ["verify-claims", str(path), "--json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [r["id"] for r in payload["results"]] == ["ok-1", "ok-2"]
+    assert all(r["supported"] for r in payload["results"])
+    assert f"{path}:2: not valid JSON" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["dev.jsonl", "holdout.jsonl"])
+def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
+    """`make test` holds the verifier to corpus/eval/claims/thresholds.yaml on both claim files."""
+    result = CliRunner().invoke(
+        app, ["verify-claims", str(CLAIMS / name), "--json", "--thresholds", str(CLAIMS / "thresholds.yaml")]
+    )
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(payload["results"]) >= 150
+    assert result.exit_code == 0, result.stderr

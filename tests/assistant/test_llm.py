@@ -179,3 +179,32 @@ def test_llm_settings_need_a_model() -> None:
 
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+_CALLS_IT_EFFECTIVE = re.compile(
+    r"\b(?:is|are|was|were)\s+(?:an?\s+)?(?:very\s+|highly\s+)?(?:effective|successful|proven|recommended)\b"
+    r"|\b(?:works|worked)\b|\b(?:reduces?|reduced|cuts?|lowers?|lowered)\s+(?:delinquency|offending|reoffending|"
+    r"drug use|crime)",
+    re.I,
+)
+
+
+@pytest.mark.slow
+def test_no_sentence_calls_a_harmful_or_useless_program_effective(llm_service: EvidenceService) -> None:
+    """The worst error in this domain, checked on the real model: Scared Straight, D.A.R.E. and boot camps
+    are never called effective, and a written (not fallen-back) answer reaches a user at least once."""
+    modes = []
+    for question in (
+        "is scared straight a good idea for teens?",
+        "does the D.A.R.E. drug education program work?",
+        "do boot camps reduce reoffending?",
+        "does street lighting reduce crime?",
+    ):
+        response = llm_service.ask(question, face="eval")
+        modes.append(response.answer_mode)
+        if response.answer_mode != "llm" or "street lighting" in question:
+            continue
+        for sentence in re.split(r"(?<=[.!?\]])\s+", _body(response.answer)):
+            negated = re.search(r"\b(?:not|no|never|n't|did not|does not)\b", sentence, re.I)
+            assert negated or not _CALLS_IT_EFFECTIVE.search(sentence), sentence
+    assert "llm" in modes, modes

@@ -76,7 +76,8 @@ def test_a_harmful_documents_passage_never_supports_works(verifier: SentenceVeri
 
 def test_no_effect_finding_is_not_turned_into_a_benefit(verifier: SentenceVerifier) -> None:
     assert not verifier.check("D.A.R.E. cut drug use among school children [1].", {1: DARE_SUMMARY}).supported
-    kept = verifier.check("The original D.A.R.E. program did not reduce young people's drug use [1].", {1: DARE_SUMMARY})
+    sentence = "The original D.A.R.E. program did not reduce young people's drug use [1]."
+    kept = verifier.check(sentence, {1: DARE_SUMMARY})
     assert kept.supported, kept.reason
 
 

@@ -8,7 +8,7 @@ from collections.abc import Generator
 from typing import Any
 
 from assistant.core.answering.extractive import Selection, citation_for, compose_extractive_answer, sources_markdown
-from assistant.core.answering.followup import standalone_question, with_conversation
+from assistant.core.answering.followup import standalone_question
 from assistant.core.answering.text import content_stems
 from assistant.core.answers import AnswerMode, Citation, Message, VerdictGroup
 from assistant.core.embeddings import Embedder
@@ -95,10 +95,7 @@ class LLMAnswerer:
         except Exception:
             log.warning("follow-up rewrite by the LLM failed; using the rule-based one", exc_info=True)
             return fallback
-        known = content_stems(with_conversation(question, conversation))
-        if not (5 <= len(text) <= 300) or not content_stems(text) & known:
-            return fallback
-        return text
+        return text if rewrite_is_safe(text, question, conversation) else fallback
 
     def answer_events(self, question: str, selection: Selection) -> Generator[tuple[str, Any], None, AnswerResult]:
         """Yield ('delta', ...) for each verified sentence; return the final answer parts."""
@@ -147,6 +144,21 @@ class LLMAnswerer:
             yield "reset", {"reason": "too little of the written answer was supported by the sources"}
         yield "delta", {"text": answer}
         return answer, citations, groups, "llm-fallback", dropped
+
+
+_ROLE_OR_LINK = re.compile(
+    r"(?:^|\s)(?:system|assistant|user|human)\s*:|https?://|www\.|\b[\w-]+\.(?:com|org|net|example)\b", re.I
+)
+
+
+def rewrite_is_safe(text: str, question: str, conversation: list[Message]) -> bool:
+    """An LLM's standalone question is kept only when it is a question built from the conversation's own
+    words: no role markers, links or instructions, and at most one content word the conversation never used."""
+    if not (5 <= len(text) <= 300) or _ROLE_OR_LINK.search(text):
+        return False
+    known = content_stems(question + " " + " ".join(t.content for t in conversation))
+    words = content_stems(text)
+    return bool(words & known) and len(words - known) <= 1
 
 
 def cited_passage(passage: Passage) -> CitedPassage:

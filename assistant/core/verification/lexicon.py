@@ -151,7 +151,7 @@ STRONG = frozenset(
     """prove proven conclus definit always everywher guarante larg substanti dramat huge massiv major strong
     strongest robust consist clear clearli decis certain certainli universal univers sharp sharpli great greatli
     overwhelm decisive vast well-establish firm firmli reliabl undeni unquestion indisput eliminat wipe
-    transform remark signific""".split()
+    transform remark signific forev perman complet entir total""".split()
 )
 # Phrases that universalise ("in every city", "all young people").
 STRONG_PHRASES = (

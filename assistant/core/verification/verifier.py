@@ -88,7 +88,7 @@ class SentenceVerifier:
         self,
         embedder: Embedder | None,
         min_similarity: float = 0.5,
-        min_overlap: float = 0.5,
+        min_overlap: float = 0.6,
         cache_size: int = 512,
         names: frozenset[str] = frozenset(),
     ) -> None:

@@ -15,7 +15,7 @@ from assistant.core.embeddings import Embedder
 from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
 from assistant.core.retrieval import Passage
 from assistant.core.settings import LLMSettings
-from assistant.core.verification.verifier import CITATION, CitedPassage, SentenceVerifier
+from assistant.core.verification.verifier import CITATION, LINK, ROLE_MARKER, CitedPassage, SentenceVerifier
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +146,10 @@ class LLMAnswerer:
         return answer, citations, groups, "llm-fallback", dropped
 
 
-_ROLE_OR_LINK = re.compile(
-    r"(?:^|\s)(?:system|assistant|user|human)\s*:|https?://|www\.|\b[\w-]+\.(?:com|org|net|example)\b", re.I
-)
-
-
 def rewrite_is_safe(text: str, question: str, conversation: list[Message]) -> bool:
     """An LLM's standalone question is kept only when it is a question built from the conversation's own
     words: no role markers, links or instructions, and at most one content word the conversation never used."""
-    if not (5 <= len(text) <= 300) or _ROLE_OR_LINK.search(text):
+    if not (5 <= len(text) <= 300) or ROLE_MARKER.search(text) or LINK.search(text):
         return False
     known = content_stems(question + " " + " ".join(t.content for t in conversation))
     words = content_stems(text)

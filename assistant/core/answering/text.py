@@ -50,6 +50,11 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+def stem_word(word: str) -> str:
+    """The Snowball English stem of one word, as every stemmed comparison in the project makes it."""
+    return str(_stemmer().stemWord(word))
+
+
 def content_stems(text: str) -> set[str]:
     """Stemmed words that carry meaning (no stopwords)."""
     words = [w.lower() for w in _WORD.findall(text)]

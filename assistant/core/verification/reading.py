@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 
-from assistant.core.answering.text import STOPWORDS
+from assistant.core.answering.text import STOPWORDS, stem_word
 from assistant.core.verification import lexicon as lx
 
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’&-]*(?:\.[A-Za-z])*\.?|\$?\d[\d,]*(?:\.\d+)?%?|[;:,()—–]")
@@ -82,15 +82,8 @@ _FUNCTION = frozenset(
 )
 
 
-@cache
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower().strip("'’.")))
+    return stem_word(word.lower().strip("'’."))
 
 
 @dataclass(frozen=True)
@@ -141,6 +134,11 @@ OUTCOME_GROUPS: dict[str, frozenset[str]] = {
     "fear": frozenset("""fear safeti""".split()),
 }
 _GROUP_OF = {s: g for g, stems in OUTCOME_GROUPS.items() for s in stems}
+
+
+def group_of(s: str) -> str | None:
+    """The family of outcomes a stem belongs to ('offending', 'violence'...), if any."""
+    return _GROUP_OF.get(s)
 
 
 def tokens(text: str) -> list[str]:

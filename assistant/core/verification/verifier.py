@@ -32,10 +32,20 @@ import numpy as np
 
 from assistant.core.embeddings import Embedder
 from assistant.core.verification import lexicon as lx
-from assistant.core.verification.reading import Effect, Reading, clauses, outcome_keys, read, sentences, stem
+from assistant.core.verification.reading import (
+    Effect,
+    Reading,
+    clauses,
+    group_of,
+    outcome_keys,
+    read,
+    sentences,
+    stem,
+)
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|org|net|ca|gov|io|example)\b", re.I)
+LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|org|net|ca|gov|io|example)\b", re.I)
+ROLE_MARKER = re.compile(r"(?:^|\s)(?:system|assistant|user|human)\s*:", re.I)
 _INSTRUCTION = re.compile(
     r"\b(?:ignore (?:all |the )?(?:previous|above|prior)|system\s*:|assistant\s*:|from now on|you must|"
     r"click (?:here|the link)|visit|contact us|call now|sign up|subscribe)\b",
@@ -45,19 +55,6 @@ NEGATIVE_VERDICTS = frozenset({"harmful", "no-effect", "mixed"})
 POSITIVE_VERDICTS = frozenset({"effective", "promising"})
 # Strength words a writer may use of a finding the passage does not hedge ("clear", "consistent").
 _MILD_STRONG = frozenset({"clear", "clearli", "consist", "strong", "robust", "signific", "reliabl", "firm", "firmli"})
-
-CHECKS = (
-    "citation",
-    "number",
-    "program",
-    "who-where",
-    "verdict",
-    "direction",
-    "negation",
-    "strength",
-    "detail",
-    "support",
-)
 
 
 @dataclass(frozen=True)
@@ -219,7 +216,7 @@ def _number_in(n: str, text: str) -> bool:
 
 
 def _injected(claim_text: str, passage_text: str) -> Failure:
-    for match in _URL.finditer(claim_text):
+    for match in LINK.finditer(claim_text):
         if match.group(0).lower().rstrip(".,") not in passage_text.lower():
             return "detail", f"adds a link or address ({match.group(0)}) that the passage does not give"
     instruction = _INSTRUCTION.search(claim_text)
@@ -450,11 +447,9 @@ for _name, _stems in (
 
 
 def _concepts(reading: Reading) -> set[str]:
-    from assistant.core.verification.reading import OUTCOME_GROUPS
-
     out = set()
     for s in reading.content:
-        group = next((g for g, stems in OUTCOME_GROUPS.items() if s in stems), None)
+        group = group_of(s)
         out.add(_CONCEPTS.get(s) or (group.upper() if group else s))
     return out | {c.upper() for c in reading.populations | reading.places}
 

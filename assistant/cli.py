@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.core.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.core.answers import AskResponse
+    from assistant.core.evidence import EvidenceVerdict
 
 app = typer.Typer(add_completion=False, help="whatworks: what works in crime prevention, from the evidence base.")
 
@@ -33,7 +37,50 @@ def ask(
         except NotReady as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(3) from None
-    typer.echo(response.model_dump_json() if as_json else response.answer)
+    typer.echo(response.model_dump_json() if as_json else plain_answer(response))
+
+
+def plain_answer(response: AskResponse) -> str:
+    """The answer for a terminal, from its fields: bottom lines, prose, sections, related programs, sources."""
+    from assistant.core.evidence import VERDICT_HEADINGS
+
+    def verdict(value: EvidenceVerdict) -> str:
+        return VERDICT_HEADINGS.get(value, str(value))
+
+    def plain(text: str) -> str:  # quotes are verbatim corpus Markdown, which may carry **bold**
+        return " ".join(text.replace("**", "").replace("__", "").split())
+
+    if response.no_evidence:
+        topics = [f"  - {t.question}" for t in response.nearest_topics]
+        return "\n".join([response.answer] + (["", "Ask instead:", *topics] if topics else []))
+    blocks: list[list[str]] = []
+    for line in response.summary:
+        details = [verdict(line.verdict)] if line.kind in ("program", "practice") else []
+        details += [text for text in (line.rating_source, line.strength) if text]
+        head = f"{line.title}  [{' · '.join(details)}]" if details else line.title
+        blocks.append([head, f"  “{plain(line.finding)}” [{line.n}]"])
+    if response.prose:
+        blocks.append([response.prose.replace("**", "").strip()])
+    for section in response.sections:
+        blocks.append(
+            [section.label] + [f"  - {item.title}: “{plain(item.text)}” [{item.n}]" for item in section.items]
+        )
+    for reason in dict.fromkeys(r.reason for r in response.related):
+        heading = "Better-supported alternatives" if reason == "alternative" else "Related"
+        rows = []
+        for r in (r for r in response.related if r.reason == reason):
+            details = [verdict(r.verdict)] if r.kind in ("program", "practice") else []
+            details += [r.rating_source] if r.rating_source else []
+            cited = f" [{r.n}]" if r.n is not None else ""
+            rows.append(f"  - {r.title}" + (f"  [{' · '.join(details)}]" if details else "") + cited)
+        blocks.append([heading, *rows])
+    if response.citations and not (response.summary or response.prose or response.sections):
+        blocks.append([f"{c.title}: “{plain(c.quote)}” [{c.n}]" for c in response.citations])
+    if response.citations:
+        blocks.append(["Sources"] + [f"  [{c.n}] {c.title}: {c.url or 'no link'}" for c in response.citations])
+    if response.dropped_sentences:
+        blocks.append([f"({response.dropped_sentences} sentence(s) left out: no source supported them.)"])
+    return "\n\n".join("\n".join(block) for block in blocks)
 
 
 @app.command()

@@ -84,6 +84,7 @@ def document_metadata(doc: LoadedDocument, source: str) -> dict[str, MetadataVal
         "kind": m.kind.value,
         "verdict": m.verdict.value,
         "rating_source": m.rating_source or "",
+        "strength": m.strength or "",
         "url": next((s.url for s in m.sources if s.url), "") or "",
         "sources_json": json.dumps([s.model_dump(exclude_none=True) for s in m.sources]),
         "doc_hash": doc.content_hash,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assistant.core.answering.intent import INTENT_SECTIONS
 from assistant.core.evidence import EvidenceVerdict
 from ingest.loaders import discover, load_document
 
@@ -75,15 +76,24 @@ def test_golden_questions_point_only_to_existing_ids(documents) -> None:
         assert item["conversation"][0]["role"] == "user"
 
 
-@pytest.mark.parametrize("name", ["calibration.yaml", "holdout.yaml", "blind.yaml"])
-def test_gate_and_check_question_sets_are_sound(documents, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "least"),
+    [
+        ("calibration.yaml", (40, 40)),
+        ("holdout.yaml", (40, 40)),
+        ("blind.yaml", (40, 40)),
+        ("natural.yaml", (100, 25)),
+        ("natural-holdout.yaml", (100, 25)),
+    ],
+)
+def test_gate_and_check_question_sets_are_sound(documents, name: str, least: tuple[int, int]) -> None:
     """Labelled, unique, pointing at real documents, and sharing no question with the golden set."""
     ids = {d.metadata.id for d in documents}
     data = yaml.safe_load((CORPUS / "eval" / name).read_text(encoding="utf-8"))
     golden = yaml.safe_load((CORPUS / "eval" / "questions.yaml").read_text(encoding="utf-8"))
     golden_questions = {i["question"].lower() for k in ("questions", "out_of_scope") for i in golden[k]}
-    assert len(data["questions"]) >= 40
-    assert len(data["out_of_scope"]) >= 40
+    assert len(data["questions"]) >= least[0]
+    assert len(data["out_of_scope"]) >= least[1]
     seen_ids: set[str] = set()
     seen_questions: set[str] = set()
     for item in data["questions"] + data["out_of_scope"]:
@@ -94,6 +104,9 @@ def test_gate_and_check_question_sets_are_sound(documents, name: str) -> None:
     for item in data["questions"]:
         assert item["expected"], item["id"]
         assert set(item["expected"]) <= ids, (item["id"], set(item["expected"]) - ids)
+        if "intent" in item:
+            assert item["intent"] in INTENT_SECTIONS, item["id"]
+            assert item["sections"], item["id"]
 
 
 def test_calibration_questions_have_no_near_twin_in_the_check_sets(embedder) -> None:
@@ -110,6 +123,7 @@ def test_calibration_questions_have_no_near_twin_in_the_check_sets(embedder) -> 
 
     calibration = questions("calibration.yaml")
     checks = questions("questions.yaml") + questions("holdout.yaml") + questions("blind.yaml")
+    checks += questions("natural.yaml") + questions("natural-holdout.yaml")
     sims = np.asarray(embedder.embed_documents(calibration)) @ np.asarray(embedder.embed_documents(checks)).T
     twins = [(calibration[i], checks[j]) for i, j in zip(*np.nonzero(sims >= 0.85), strict=True)]
     assert not twins, "calibration.yaml repeats check questions; reword or drop these:\n" + "\n".join(map(str, twins))

@@ -1,14 +1,19 @@
-"""The answer every face receives: text, citations, verdict groups, and how it was made."""
+"""The answer every face receives, as data: bottom lines, sections, related programs, citations.
+
+Faces (widget, Slack, CLI) render from these fields; `answer` is the same answer as Markdown
+for API users and for logs, and no face parses it.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.core.evidence import EvidenceVerdict
 
 AnswerMode = Literal["extractive", "llm", "llm-fallback"]
+Intent = Literal["effect", "describe", "howto", "cost", "canada", "who", "compare"]
 
 
 class Citation(BaseModel):
@@ -24,17 +29,47 @@ class Citation(BaseModel):
     relevance_rank: int = Field(default=1, description="1 for the passage that matched the question best.")
 
 
-class AnswerItem(BaseModel):
+class BottomLine(BaseModel):
+    """One intervention the answer covers, in one line: its verdict and its key finding, quoted."""
+
+    document_id: str
+    title: str
+    kind: str = Field(description="program, practice, review, guide, policy or data.")
+    verdict: EvidenceVerdict = Field(description="The document's verdict; only programs and practices show it.")
+    rating_source: str | None = None
+    strength: str | None = Field(default=None, description='e.g. "systematic review of 9 randomised trials".')
+    finding: str = Field(description="The key finding, verbatim from the document's Evidence or Summary.")
+    n: int = Field(description="The citation of the finding.")
+
+
+class SectionItem(BaseModel):
+    """A supporting quote: verbatim, with cross-references shown as titles."""
+
     n: int
+    document_id: str
+    title: str
     text: str
 
 
-class VerdictGroup(BaseModel):
-    """Passages of documents with one verdict, in the answer's order."""
+class AnswerSection(BaseModel):
+    """Quotes that answer the question's intent (how to set it up, what it costs...)."""
 
+    intent: Intent
+    label: str = Field(description='English heading, e.g. "Setting it up"; faces may translate by intent.')
+    items: list[SectionItem]
+
+
+class RelatedProgram(BaseModel):
+    """A document worth knowing beside the ones asked about: an alternative to a harmful or null program,
+    or another relevant document of the evidence base ("see-also"). Its quote is in its citation."""
+
+    document_id: str
+    title: str
+    kind: str = "program"
     verdict: EvidenceVerdict
-    label: str = Field(description='Heading for the group, e.g. "What works".')
-    items: list[AnswerItem]
+    rating_source: str | None = None
+    reason: Literal["alternative", "see-also"] = "alternative"
+    n: int | None = Field(default=None, description="The citation holding its finding or best passage.")
 
 
 class Topic(BaseModel):
@@ -48,14 +83,32 @@ class Topic(BaseModel):
 class Message(BaseModel):
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20_000)
+    question_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="For an assistant turn: the question_id of that answer, so a follow-up continues its topic.",
+    )
+    cited: list[Annotated[str, StringConstraints(max_length=80)]] | None = Field(
+        default=None,
+        max_length=20,
+        description="For an assistant turn without a question_id: the document ids it cited, in order.",
+    )
 
 
 class AskResponse(BaseModel):
     """The same payload for the CLI, the widget and Slack."""
 
-    answer: str = Field(description="Markdown with inline [n] citations and a sources list.")
+    answer: str = Field(description="Markdown with inline [n] citations and a sources list (for API users).")
+    intent: Intent = Field(default="effect", description="What the question asks for; picks the sections quoted.")
+    summary: list[BottomLine] = Field(
+        default_factory=list, description="One line per intervention, most relevant first."
+    )
+    sections: list[AnswerSection] = Field(default_factory=list, description="Supporting quotes for the intent.")
+    related: list[RelatedProgram] = Field(default_factory=list)
+    prose: str | None = Field(
+        default=None, description="A written (LLM) answer's text with [n] markers, without the sources list."
+    )
     citations: list[Citation] = Field(default_factory=list)
-    groups: list[VerdictGroup] = Field(default_factory=list, description="Extractive answers: passages by verdict.")
     no_evidence: bool = False
     nearest_topics: list[Topic] = Field(default_factory=list)
     answer_mode: AnswerMode = "extractive"

@@ -65,7 +65,9 @@ def question_signals(
             own = examples
             if examples is not None and leave_one_out:
                 own = examples.without(inside=i) if label else examples.without(outside=i)
-            _passages, found = service.judge(snapshot, question, gate=EvidenceGate(0.0, 0.0, examples=own))
+            _passages, found = service.judge(
+                snapshot, question, gate=EvidenceGate(0.0, 0.0, examples=own, context_words=service.context_words)
+            )
             signals.append(found)
             labels.append(label)
     return signals, labels
@@ -125,7 +127,9 @@ def calibrate(service: EvidenceService, checks: list[Path]) -> Calibration:
     examples = load_scope_examples(path, service.embedder)
     signals, labels = question_signals(service, path, examples, leave_one_out=True)
     fit = fit_gate(signals, labels)
-    fitted_gate = EvidenceGate(fit.threshold, fit.lexical_weight, fit.scope_weight, fit.novelty_weight, examples)
+    fitted_gate = EvidenceGate(
+        fit.threshold, fit.lexical_weight, fit.scope_weight, fit.novelty_weight, examples, service.context_words
+    )
     current_gate = service.gate
     sets = {str(path): (signals, labels)}
     for check in checks:

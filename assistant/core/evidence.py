@@ -95,6 +95,12 @@ class EvidenceMetadata(BaseModel):
     kind: DocumentKind = DocumentKind.PRACTICE
     verdict: EvidenceVerdict = EvidenceVerdict.NOT_RATED
     rating_source: str | None = Field(default=None, description='Who rated it, e.g. "Campbell review 2013".')
+    strength: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=120,
+        description='How much evidence stands behind the verdict, e.g. "systematic review of 9 randomised trials".',
+    )
     problems: list[Tag] = Field(default_factory=list)
     populations: list[Tag] = Field(default_factory=list)
     settings: list[Setting] = Field(default_factory=list)

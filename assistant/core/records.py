@@ -103,6 +103,16 @@ class RecordStore:
             )
         return qid
 
+    def turn(self, question_id: str) -> tuple[str, list[str]] | None:
+        """The question as it was searched and the documents its answer cited, for a follow-up to continue."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(questions.c.standalone_question, questions.c.cited).where(questions.c.id == question_id)
+            ).first()
+        if row is None:
+            return None
+        return str(row[0]), [str(d) for d in json.loads(row[1] or "[]")]
+
     def add_feedback(self, question_id: str, rating: str, comment: str | None, voter: str | None) -> None:
         with self.engine.begin() as conn:
             if conn.execute(select(questions.c.id).where(questions.c.id == question_id)).first() is None:

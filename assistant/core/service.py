@@ -11,15 +11,17 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from assistant.core.answering.extractive import EvidenceGate, GateSignals, compose_extractive_answer, select_passages
-from assistant.core.answering.followup import standalone_question, with_conversation
-from assistant.core.answering.scope import load_scope_examples
+from assistant.core.answering.extractive import EvidenceGate, GateSignals, select_passages
+from assistant.core.answering.followup import Memory, standalone_question, with_conversation
+from assistant.core.answering.planning import Library, Planner, library_of, render_head, render_markdown, render_tail
+from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AskResponse, Message, Topic
 from assistant.core.embeddings import Embedder
 from assistant.core.records import RecordStore
@@ -33,6 +35,8 @@ NO_EVIDENCE_TEXT = (
     "The whatworks evidence base does not cover this question, so there is nothing here I can cite for it."
 )
 MAX_QUESTION_CHARS = 2000
+# Below this cosine a document is not "near" a question: all-MiniLM-L6-v2 puts unrelated texts at 0.0-0.25.
+NEAR_TOPIC_SIMILARITY = 0.3
 FILTER_KEYS = ("settings", "populations", "countries", "verdict")
 
 
@@ -124,9 +128,18 @@ class EvidenceService:
             r = self.settings.retrieval
             examples = load_scope_examples(self.settings.scope_examples_path, self.embedder)
             self._gate = EvidenceGate(
-                r.gate_threshold, r.gate_lexical_weight, r.gate_scope_weight, r.gate_novelty_weight, examples
+                r.gate_threshold,
+                r.gate_lexical_weight,
+                r.gate_scope_weight,
+                r.gate_novelty_weight,
+                examples,
+                self.context_words,
             )
         return self._gate
+
+    @property
+    def context_words(self) -> frozenset[str]:
+        return load_context_words(self.settings.context_words_path)
 
     def judge(
         self,
@@ -150,8 +163,9 @@ class EvidenceService:
         conversation: list[Message] | None = None,
         filters: dict[str, list[str]] | None = None,
         face: str = "api",
+        record: bool = True,
     ) -> AskResponse:
-        events = list(self.ask_events(question, conversation, filters, face))
+        events = list(self.ask_events(question, conversation, filters, face, record))
         done = events[-1]
         assert done[0] == "done"
         return done[1]  # type: ignore[return-value]
@@ -162,24 +176,34 @@ class EvidenceService:
         conversation: list[Message] | None = None,
         filters: dict[str, list[str]] | None = None,
         face: str = "api",
+        record: bool = True,
     ) -> Iterator[tuple[str, Any]]:
-        """('status'|'delta'|'citations'|'done', payload) events; the last one carries the AskResponse."""
+        """('status'|'delta'|'citations'|'done', payload) events; the last one carries the AskResponse.
+
+        `record=False` (evaluation runs) leaves no trace: nothing in the query log, so nothing in the
+        curators' gap list, and the answer's question_id accepts no feedback.
+        """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         snapshot = self.snapshot()
+        library = library_of(snapshot)
         yield "status", {"stage": "searching"}
-        standalone = self._standalone(question, conversation)
+        standalone = self._standalone(question, conversation, library)
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         passages, signals = self.judge(snapshot, standalone, filters)
-        covered = self.gate.covers(signals)
+        links = library.links(standalone, filters)
+        # A question that names a program of the evidence base is about it, whatever else it says
+        # ("our RCMP detachment wants DARE back"): the gate's doubts are about unknown topics.
+        covered = any(link.specific for link in links) or self.gate.covers(signals)
         if conversation and not covered and standalone == question.strip() and snapshot.known_share(question) >= 0.5:
             # A question in the evidence base's own words that finds nothing alone ("any Canadian
             # numbers?") may lean on the conversation; one about something else (sourdough) may not.
-            leaning = with_conversation(question, conversation)
+            leaning = with_conversation(question, conversation, self._memory(library))
             retry, retry_signals = self.judge(snapshot, leaning, filters)
             if self.gate.covers(retry_signals):
                 standalone, passages, covered = leaning, retry, True
+                links = library.links(standalone, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         selection = select_passages(
             passages if covered else [],
@@ -188,13 +212,12 @@ class EvidenceService:
             passage_floor=self.settings.retrieval.passage_min_similarity,
         )
         top_similarity = max((p.similarity for p in passages), default=None)
+        plan = Planner(library).plan(standalone, selection, links, filters) if covered else None
 
-        if not selection.passages:
+        if plan is None or not plan.summary:
             topics = self.nearest_topics(snapshot, standalone, passages)
-            answer = no_evidence_answer(topics)
-            qid = self.records.log_question(
-                question, standalone, True, "extractive", top_similarity, [], [t.document_id for t in topics], face
-            )
+            answer = no_evidence_answer(topics, record)
+            qid = self._log(record, question, standalone, True, "extractive", top_similarity, [], topics, face)
             yield "delta", {"text": answer}
             yield "citations", {"citations": []}
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -212,17 +235,24 @@ class EvidenceService:
             return
 
         t2 = time.perf_counter()
+        prose: str | None = None
         if self.generator is not None:
-            result = yield from self.generator.answer_events(standalone, selection)
-            answer, citations, groups, mode, dropped = result
+            # the bottom lines first, the written text as it is verified, then the rest: the streamed
+            # text is the answer; a fallback sends 'reset' and the extractive answer whole
+            yield "delta", {"text": render_head(plan) + "\n\n"}
+            prose, mode, dropped = yield from self.generator.answer_events(standalone, plan)
+            if prose is not None:
+                yield "delta", {"text": "\n\n" + render_tail(plan)}
+            answer = render_markdown(plan, prose)
         else:
-            answer, citations, groups = compose_extractive_answer(selection)
+            answer = render_markdown(plan)
             mode, dropped = "extractive", 0
             for piece in _pieces(answer):
                 yield "delta", {"text": piece}
+        citations = plan.citations
         timings["answer_ms"] = (time.perf_counter() - t2) * 1000
-        qid = self.records.log_question(
-            question, standalone, False, mode, top_similarity, [c.document_id for c in citations], [], face
+        qid = self._log(
+            record, question, standalone, False, mode, top_similarity, [c.document_id for c in citations], [], face
         )
         yield "citations", {"citations": [c.model_dump(mode="json") for c in citations]}
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -230,8 +260,12 @@ class EvidenceService:
             "done",
             AskResponse(
                 answer=answer,
+                intent=plan.intent,
+                summary=plan.summary,
+                sections=plan.sections,
+                related=plan.related,
+                prose=prose,
                 citations=citations,
-                groups=groups,
                 answer_mode=mode,
                 question_id=qid,
                 standalone_question=standalone,
@@ -240,15 +274,52 @@ class EvidenceService:
             ),
         )
 
-    def _standalone(self, question: str, conversation: list[Message] | None) -> str:
+    def _log(
+        self,
+        record: bool,
+        question: str,
+        standalone: str,
+        no_evidence: bool,
+        mode: str,
+        top_similarity: float | None,
+        cited: list[str],
+        topics: list[Topic],
+        face: str,
+    ) -> str:
+        if not record:
+            return f"unrecorded-{uuid.uuid4()}"
+        return self.records.log_question(
+            question, standalone, no_evidence, mode, top_similarity, cited, [t.document_id for t in topics], face
+        )
+
+    def _standalone(self, question: str, conversation: list[Message] | None, library: Library) -> str:
         if self.generator is not None and conversation:
-            return str(self.generator.standalone(question, conversation))
-        return standalone_question(question, conversation)
+            return str(self.generator.standalone(question, conversation, self._memory(library)))
+        return standalone_question(question, conversation, self._memory(library))
+
+    def _memory(self, library: Library) -> Memory:
+        return Memory(self.records.turn, library.named, library.title_of, library.is_program)
 
     def nearest_topics(self, snapshot: EvidenceSnapshot, question: str, passages: list[Passage]) -> list[Topic]:
-        """The documents nearest the question, offered as what the base does cover."""
+        """The documents nearest the question, offered as what the base does cover.
+
+        A question far from everything (a recipe) has no near documents, only random ones; it is
+        offered the overviews, which say what the evidence base is about.
+        """
+        near = [p for p in passages if p.similarity >= NEAR_TOPIC_SIMILARITY]
+        if not near:
+            # overviews are reviews named overview-* by the corpus's convention (corpus/README.md)
+            overviews = [
+                chunks[0]
+                for doc_id, chunks in snapshot.documents().items()
+                if chunks[0].metadata.get("kind") == "review" and doc_id.startswith("overview-")
+            ]
+            return [
+                Topic(document_id=c.document_id, title=c.title, question=f"What does the evidence say about {c.title}?")
+                for c in sorted(overviews, key=lambda c: c.document_id)[:3]
+            ]
         seen: dict[str, Topic] = {}
-        for p in sorted(passages, key=lambda p: p.similarity, reverse=True):
+        for p in sorted(near, key=lambda p: p.similarity, reverse=True):
             doc = p.chunk.document_id
             if doc not in seen:
                 seen[doc] = Topic(
@@ -304,12 +375,13 @@ class EvidenceService:
         return {k: sorted(v) for k, v in values.items()}
 
 
-def no_evidence_answer(topics: list[Topic]) -> str:
+def no_evidence_answer(topics: list[Topic], logged: bool = True) -> str:
     text = NO_EVIDENCE_TEXT
     if topics:
         names = "; ".join(t.title for t in topics)
         text += f" The nearest topics it does cover: {names}. Ask about one of them, or rephrase your question."
-    text += " Your question has been logged so curators can see the gap."
+    if logged:
+        text += " Your question has been logged so curators can see the gap."
     return text
 
 

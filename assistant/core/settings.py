@@ -63,6 +63,10 @@ class RetrievalSettings(BaseModel):
         default=None,
         description="Labelled example questions for the gate; default CORPUS_DIR/eval/calibration.yaml.",
     )
+    context_words: Path | None = Field(
+        default=None,
+        description="Words that name who or where asks, not a topic; default CORPUS_DIR/eval/context-words.txt.",
+    )
     passage_min_similarity: float = Field(default=0.30, description="A passage less similar than this is never quoted.")
     margin: float = Field(
         default=0.25, ge=0, description="Passages this much less similar than the best one are left out."
@@ -144,6 +148,10 @@ class Settings(BaseSettings):
     @property
     def scope_examples_path(self) -> Path:
         return self.retrieval.scope_examples or self.corpus_dir / "eval" / "calibration.yaml"
+
+    @property
+    def context_words_path(self) -> Path:
+        return self.retrieval.context_words or self.corpus_dir / "eval" / "context-words.txt"
 
     @property
     def chroma_path(self) -> Path:

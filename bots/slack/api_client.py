@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_TURNS = 20
 MAX_TURN_CHARS = 4000
+MAX_QUESTION_ID_CHARS = 64
 
 
 class APIUnavailable(Exception):
@@ -112,9 +113,7 @@ class WhatworksClient:
     # -- calls ------------------------------------------------------------------------------
     def ask(self, question: str, conversation: list[dict[str, str]] | None = None) -> AskResponse:
         """POST /v1/ask. Raises APIUnavailable or APIRejected; never hangs past the timeout."""
-        turns = [
-            {"role": t["role"], "content": t["content"][:MAX_TURN_CHARS]} for t in (conversation or [])[-MAX_TURNS:]
-        ]
+        turns = [_turn(t) for t in (conversation or [])[-MAX_TURNS:]]
         body: dict[str, Any] = {"question": question, "conversation": turns}
         response = self._call(self._post("/v1/ask", body))
         if response.status_code != 200:
@@ -166,6 +165,15 @@ class WhatworksClient:
             raise APIUnavailable(f"no answer within {self.timeout_seconds:g} s", slow=True) from exc
         except httpx.HTTPError as exc:
             raise APIUnavailable(f"cannot reach {self.base_url}: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _turn(turn: dict[str, str]) -> dict[str, str]:
+    """One conversation turn as the API takes it; an answer's question_id goes along when it is a valid one."""
+    sent = {"role": turn["role"], "content": turn["content"][:MAX_TURN_CHARS]}
+    question_id = turn.get("question_id")
+    if question_id and len(question_id) <= MAX_QUESTION_ID_CHARS:
+        sent["question_id"] = question_id
+    return sent
 
 
 def _error_for(response: httpx.Response) -> Exception:

@@ -1,5 +1,8 @@
 """Block Kit payloads for answers: pure functions from an AskResponse to Slack messages.
 
+What the answer says (bottom lines, sections, related programs, prose) comes from `answer_body`;
+this module adds what surrounds it: notes, topic buttons, sources, action buttons, pagination.
+
 Slack's limits shape everything here: 3,000 characters per section, 10 elements per context
 block, 75 characters per button label, 50 blocks per message. A long answer is split at clean
 boundaries into several sections and, past 50 blocks, into continuation messages; the sources and
@@ -11,24 +14,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from assistant.core.answers import AskResponse, Citation
-from bots.slack.mrkdwn import (
-    escape,
-    fallback_text,
-    inline_mrkdwn,
-    link,
-    markdown_to_mrkdwn,
-    split_text,
-    strip_sources_section,
-    truncate,
+from bots.slack.answer_body import (
+    CONTEXT_ELEMENTS,
+    Block,
+    answer_text,
+    context,
+    evidence_blocks,
+    section,
+    verdict_badge,
 )
-
-Block = dict[str, Any]
+from bots.slack.mrkdwn import escape, is_http_url, link, markdown_to_mrkdwn, split_text, truncate
 
 MAX_BLOCKS = 50
-CONTEXT_ELEMENTS = 10
 BUTTON_LABEL = 75
 BUTTON_VALUE = 2000
 FALLBACK_TEXT = 3000
@@ -44,22 +43,7 @@ THANKS_BLOCK = "whatworks_thanks"
 
 PLACEHOLDER_TEXT = "Searching the evidence…"
 
-VERDICT_EMOJI = {
-    "effective": ":white_check_mark:",
-    "promising": ":seedling:",
-    "mixed": ":scales:",
-    "no-effect": ":heavy_minus_sign:",
-    "harmful": ":warning:",
-    "not-rated": ":grey_question:",
-}
-VERDICT_LABELS = {
-    "effective": "What works",
-    "promising": "Promising",
-    "mixed": "Mixed evidence",
-    "no-effect": "No effect",
-    "harmful": "Harmful",
-    "not-rated": "Not yet rated",
-}
+NO_LINK = "no link"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 
 
@@ -79,14 +63,6 @@ class ActionRef:
     question: str
 
 
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
-
-
 def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
     element: Block = {
         "type": "button",
@@ -97,10 +73,6 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     if style:
         element["style"] = style
     return element
-
-
-def verdict_badge(verdict: str, label: str | None = None) -> str:
-    return f"{VERDICT_EMOJI.get(verdict, ':grey_question:')} {escape(label or VERDICT_LABELS.get(verdict, verdict))}"
 
 
 def action_value(response: AskResponse) -> str:
@@ -143,7 +115,7 @@ def answer_messages(
     """
     body = ([lead] if lead else []) + _body_blocks(response, question)
     tail = _tail_blocks(response, ephemeral)
-    text = truncate(fallback_text(response.answer), FALLBACK_TEXT)
+    text = truncate(answer_text(response), FALLBACK_TEXT)
     return [
         SlackMessage(text if i == 0 else f"{truncate(text, 200)} (continued)", blocks)
         for i, blocks in enumerate(paginate(body, tail))
@@ -165,19 +137,9 @@ def paginate(body: list[Block], tail: list[Block], limit: int = MAX_BLOCKS) -> l
 
 
 def _body_blocks(response: AskResponse, question: str) -> list[Block]:
-    blocks: list[Block] = []
     if response.no_evidence:
-        blocks += [section(piece) for piece in split_text(markdown_to_mrkdwn(response.answer))]
-        blocks += _topic_blocks(response)
-        return blocks
-    if response.groups:
-        for group in response.groups:
-            lines = [f"*{verdict_badge(str(group.verdict), group.label)}*"]
-            lines += [f"• {inline_mrkdwn(item.text)} [{item.n}]" for item in group.items]
-            blocks += [section(piece) for piece in split_text("\n".join(lines))]
-    else:
-        prose = markdown_to_mrkdwn(strip_sources_section(response.answer))
-        blocks += [section(piece) for piece in split_text(prose)]
+        return [section(piece) for piece in split_text(markdown_to_mrkdwn(response.answer))] + _topic_blocks(response)
+    blocks = evidence_blocks(response)
     notes = []
     if question and _normalised(question) != _normalised(response.standalone_question):
         notes.append(f":mag: Searched for: {escape(truncate(response.standalone_question, 500))}")
@@ -213,7 +175,7 @@ def _tail_blocks(response: AskResponse, ephemeral: bool) -> list[Block]:
 
 
 def source_context_blocks(citations: list[Citation]) -> list[Block]:
-    """One line per cited document: [n] linked title · verdict · rating source."""
+    """One line per cited document: [n] linked title (or "no link") · verdict · rating source."""
     by_document: dict[str, list[Citation]] = {}
     for c in citations:
         by_document.setdefault(c.document_id, []).append(c)
@@ -221,7 +183,10 @@ def source_context_blocks(citations: list[Citation]) -> list[Block]:
     for cited in by_document.values():
         first = cited[0]
         numbers = ", ".join(str(c.n) for c in cited)
-        line = f"*[{numbers}]* {link(first.url, truncate(first.title, 200))} · {verdict_badge(str(first.verdict))}"
+        title = link(first.url, truncate(first.title, 200))
+        if not is_http_url(first.url):
+            title += f" ({NO_LINK})"
+        line = f"*[{numbers}]* {title} · {verdict_badge(str(first.verdict))}"
         if first.rating_source:
             line += f" · {escape(truncate(first.rating_source, 300))}"
         lines.append(line)

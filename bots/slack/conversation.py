@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bots.slack.blocks import PLACEHOLDER_TEXT
+from bots.slack.blocks import ANSWER_ACTIONS_BLOCK, PLACEHOLDER_TEXT, parse_action_value
 from bots.slack.mrkdwn import clean_user_text
 
 # Message subtypes that are still a person writing: everything else (edits, joins, bots) is ignored.
@@ -66,7 +66,8 @@ def conversation_from_thread(
 ) -> list[dict[str, str]]:
     """The thread as API turns: the bot's answers as `assistant`, people's messages as `user`.
 
-    Other bots, placeholders and the message being answered (`exclude_ts`) are left out.
+    An answer's turn carries its `question_id` (from its buttons), so the API continues that answer's
+    topic. Other bots, placeholders and the message being answered (`exclude_ts`) are left out.
     """
     turns: list[dict[str, str]] = []
     for message in messages:
@@ -75,9 +76,26 @@ def conversation_from_thread(
         if bot.wrote(message):
             text = clean_user_text(str(message.get("text", "")))
             if text and text != PLACEHOLDER_TEXT:
-                turns.append({"role": "assistant", "content": text})
+                turn = {"role": "assistant", "content": text}
+                question_id = answered_question_id(message)
+                if question_id:
+                    turn["question_id"] = question_id
+                turns.append(turn)
         elif is_from_a_person(message):
             text = clean_user_text(str(message.get("text", "")), bot.user_id)
             if text:
                 turns.append({"role": "user", "content": text})
     return turns
+
+
+def answered_question_id(message: Mapping[str, Any]) -> str | None:
+    """The question_id an answer's buttons carry, or None (a notice, a continuation, a damaged value)."""
+    for block in message.get("blocks") or []:
+        if not isinstance(block, Mapping) or block.get("block_id") != ANSWER_ACTIONS_BLOCK:
+            continue
+        for element in block.get("elements") or []:
+            try:
+                return parse_action_value(str(element["value"])).question_id or None
+            except (KeyError, TypeError, ValueError):
+                continue
+    return None

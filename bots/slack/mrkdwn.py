@@ -15,7 +15,6 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
-_SOURCES_HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*Sources\s*:?\s*(?:\*\*|__)?\s*$", re.I)
 _SLACK_MARKUP = re.compile(r"<([^<>]*)>")
 _URL_UNSAFE = re.compile(r"[\s<>|\"]")
 
@@ -29,10 +28,15 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def is_http_url(url: str | None) -> bool:
+    """True for an http(s) URL: the only kind the bot ever turns into a link."""
+    return bool(url) and str(url).startswith(("http://", "https://"))
+
+
 def link(url: str | None, label: str) -> str:
     """`<url|label>` for an http(s) URL, else the escaped label alone; the label is always escaped."""
     safe_label = escape(label).replace("|", "\N{FULLWIDTH VERTICAL LINE}")
-    if not url or not url.startswith(("http://", "https://")):
+    if not url or not is_http_url(url):
         return safe_label
     # Characters that would end or split the link are percent-encoded; `&` becomes an entity, as Slack asks.
     safe_url = _URL_UNSAFE.sub(lambda m: f"%{ord(m.group(0)):02X}", url).replace("&", "&amp;")
@@ -43,15 +47,6 @@ def inline_mrkdwn(text: str) -> str:
     """One passage of Markdown (a quote, an answer item) as escaped mrkdwn: bold, and links shown as text."""
     text = escape(_MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text))
     return _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
-
-
-def strip_sources_section(markdown: str) -> str:
-    """Drop the trailing "Sources" list of an answer: the bot shows sources as a context block instead."""
-    lines = markdown.splitlines()
-    for i in range(len(lines) - 1, -1, -1):
-        if _SOURCES_HEADING.match(lines[i]):
-            return "\n".join(lines[:i]).rstrip()
-    return markdown.rstrip()
 
 
 def markdown_to_mrkdwn(markdown: str) -> str:
@@ -67,16 +62,6 @@ def markdown_to_mrkdwn(markdown: str) -> str:
             continue
         out.append(_BULLET.sub(lambda m: f"{m.group(1)}• ", inline_mrkdwn(raw)))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
-
-
-def fallback_text(markdown: str) -> str:
-    """The message's `text` (notifications, and what a follow-up reads back as the bot's turn).
-
-    Lines and "- " bullets stay as the API wrote them, so the API recognises its own answer when the
-    thread comes back as a conversation; only the markup Slack would act on is escaped.
-    """
-    text = escape(strip_sources_section(markdown))
-    return _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:

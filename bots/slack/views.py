@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.core.answers import AskResponse
-from bots.slack.blocks import Block, context, section, verdict_badge
-from bots.slack.mrkdwn import escape, inline_mrkdwn, link, split_text, truncate
+from bots.slack.blocks import NO_LINK, Block, context, section, verdict_badge
+from bots.slack.mrkdwn import escape, inline_mrkdwn, is_http_url, link, split_text, truncate
 
 MAX_VIEW_BLOCKS = 100
 QUOTES_VIEW = "whatworks_quotes"
@@ -31,7 +31,7 @@ def unavailable_view(reason: str) -> dict[str, Any]:
 
 
 def quotes_view(response: AskResponse) -> dict[str, Any]:
-    """Each citation: number, linked title, verdict, rating source, where in the document, the quote."""
+    """Each citation: number, linked title (or "no link"), verdict, rating source, where in the document, the quote."""
     blocks: list[Block] = []
     for c in response.citations:
         details = [verdict_badge(str(c.verdict))]
@@ -41,7 +41,8 @@ def quotes_view(response: AskResponse) -> dict[str, Any]:
             details.append(escape(truncate(c.section, 200)))
         if c.page is not None:
             details.append(f"p. {c.page}")
-        header = [section(f"*[{c.n}]* {link(c.url, truncate(c.title, 200))}"), context(" · ".join(details))]
+        title = link(c.url, truncate(c.title, 200)) + ("" if is_http_url(c.url) else f" ({NO_LINK})")
+        header = [section(f"*[{c.n}]* {title}"), context(" · ".join(details))]
         pieces = [
             section(_blockquote(piece)) for piece in split_text(inline_mrkdwn(c.quote) or "(empty passage)", 2800)
         ]

@@ -28,6 +28,7 @@
   const MAX_STORED_EXCHANGES = 20;
   const MAX_SENT_EXCHANGES = 6; // follow-ups need the recent turns, not the whole session
   const MAX_SENT_ANSWER_CHARS = 4000;
+  const MAX_QUESTION_ID_CHARS = 64;
   const MAX_QUESTION_CHARS = 2000;
   const STALL_MS = 60000; // no byte for this long and the answer counts as lost
 
@@ -58,7 +59,18 @@
       readSummary: "Read the evidence summary",
       openSource: "Open the source document",
       newTab: "(opens in a new tab)",
-      noLink: "No online link for this source.",
+      noLink: "no link",
+      related: "Related",
+      relatedReasons: { alternative: "Better-supported alternatives" },
+      sections: {
+        effect: "What the evidence shows",
+        describe: "What it is",
+        howto: "Setting it up",
+        cost: "Cost",
+        canada: "In Canada",
+        who: "Who it is for",
+        compare: "Side by side",
+      },
       noEvidenceTitle: "Not covered yet",
       topicsIntro: "The evidence base does cover these topics. Ask about one:",
       helpful: "Was this answer helpful?",
@@ -124,7 +136,18 @@
       readSummary: "Lire le résumé des données probantes",
       openSource: "Ouvrir le document source",
       newTab: "(s’ouvre dans un nouvel onglet)",
-      noLink: "Aucun lien en ligne pour cette source.",
+      noLink: "pas de lien",
+      related: "À voir aussi",
+      relatedReasons: { alternative: "Solutions mieux appuyées" },
+      sections: {
+        effect: "Ce que montrent les données",
+        describe: "En quoi cela consiste",
+        howto: "Mise en œuvre",
+        cost: "Coûts",
+        canada: "Contexte canadien",
+        who: "Pour qui",
+        compare: "Comparaison",
+      },
       noEvidenceTitle: "Pas encore couvert",
       topicsIntro: "La base de données probantes couvre ces sujets. Posez une question sur l’un d’eux :",
       helpful: "Cette réponse vous a-t-elle été utile?",
@@ -172,10 +195,8 @@
   // The answers are in the evidence base's language, whatever the interface language is.
   const CORPUS_LANG = script.dataset.corpusLang || "en";
   const VERDICTS = Object.keys(STRINGS.en.verdicts);
-  // The API titles its verdict groups with the English labels ("**What works**").
-  const VERDICT_BY_LABEL = new Map(
-    Object.entries(STRINGS.en.verdicts).map(([key, label]) => [label.toLowerCase(), key]),
-  );
+  // Only programs and practices carry a verdict of their own; a guide, review or data set has none.
+  const VERDICT_KINDS = new Set(["program", "practice"]);
 
   // ---------------------------------------------------------------- DOM helpers
 
@@ -242,7 +263,7 @@
 
   function verdictBadge(verdict) {
     const key = VERDICTS.includes(verdict) ? verdict : "not-rated";
-    return h("span", { class: `ww-badge ww-badge--${key}`, "data-verdict": key }, T.verdicts[key]);
+    return h("span", { class: `ww-badge ww-badge--${key}`, "data-verdict": key, lang: LANG }, T.verdicts[key]);
   }
 
   // ---------------------------------------------------------------- safe Markdown subset
@@ -321,17 +342,7 @@
     let item = null;
 
     const flushParagraph = () => {
-      const text = paragraph.join(" ");
-      const group = /^\*\*([^*]+)\*\*:?$/.exec(text);
-      const verdict = group && VERDICT_BY_LABEL.get(group[1].trim().toLowerCase());
-      if (verdict) {
-        // A verdict group's title: shown as a heading carrying the verdict's colour.
-        fragment.append(
-          h("h3", { class: `ww-md-h ww-group ww-group--${verdict}`, "data-verdict": verdict }, group[1].trim()),
-        );
-      } else if (paragraph.length) {
-        fragment.append(renderInline(text, ctx, h("p")));
-      }
+      if (paragraph.length) fragment.append(renderInline(paragraph.join(" "), ctx, h("p")));
       paragraph = [];
     };
     const closeList = () => {
@@ -391,29 +402,92 @@
     return fragment;
   }
 
-  // The API ends its Markdown with a "Sources" list; the widget shows the structured citations
-  // instead, so the answer is cut where that list begins.
-  const SOURCES_HEADING = /^\s{0,3}(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:Sources|References)\s*:?\s*(?:\*\*|__)?\s*:?\s*$/im;
+  // ---------------------------------------------------------------- the structured answer
 
-  function answerBody(markdown) {
-    const text = String(markdown || "");
-    const m = SOURCES_HEADING.exec(text);
-    return (m ? text.slice(0, m.index) : text).trim();
+  const asList = (value) => (Array.isArray(value) ? value : []);
+  const asText = (value) => (typeof value === "string" ? value : "");
+
+  /** `“quote” [n]`: verbatim corpus text (which may carry **bold**) in quotation marks, then its marker. */
+  function quoted(quote, n, ctx, into) {
+    into.append("\u201c");
+    renderInline(asText(quote).trim(), null, into);
+    into.append("\u201d");
+    if (Number.isInteger(n)) into.append("\u00a0", ...citationMarkers([n], ctx)); // the marker never wraps alone
+    return into;
   }
 
-  /** While text streams in, a last line that may be the start of the sources heading waits for the next piece. */
-  function streamingBody(markdown) {
-    const tail = markdown.slice(markdown.lastIndexOf("\n") + 1).trim();
-    const heading = tail && ["**Sources**", "## Sources", "Sources:"].some((form) => form.startsWith(tail));
-    return answerBody(heading ? markdown.slice(0, markdown.lastIndexOf("\n") + 1) : markdown);
+  /**
+   * One line per intervention: its title, its verdict (programs and practices only), who rated it
+   * and on what evidence, then its key finding, quoted and cited.
+   */
+  function renderBottomLine(line, ctx) {
+    const showsVerdict = VERDICT_KINDS.has(line.kind);
+    const verdict = VERDICTS.includes(line.verdict) ? line.verdict : "not-rated";
+    const meta = [asText(line.rating_source), asText(line.strength)].filter(Boolean).join(" · ");
+    return h(
+      "li",
+      {
+        class: "ww-bottomline",
+        "data-document-id": asText(line.document_id),
+        "data-kind": asText(line.kind),
+        "data-verdict": showsVerdict ? verdict : null,
+      },
+      h(
+        "p",
+        { class: "ww-bl-head" },
+        h("span", { class: "ww-bl-title", text: asText(line.title) }),
+        showsVerdict ? verdictBadge(verdict) : null,
+      ),
+      meta ? h("p", { class: "ww-bl-meta" }, h("small", { text: meta })) : null,
+      h("blockquote", { class: "ww-bl-finding" }, quoted(line.finding, line.n, ctx, h("p"))),
+    );
   }
 
-  /** The words of rendered Markdown, blocks separated, for the screen-reader announcement. */
-  function plainText(markdown) {
-    const holder = h("div");
-    holder.append(renderMarkdown(markdown, null));
-    const blocks = Array.from(holder.querySelectorAll("p, h3, h4, li"), (el) => el.textContent);
-    return blocks.join(" ").replace(/\s+/g, " ").trim();
+  /** Supporting quotes under a heading in the widget's language, chosen by the section's intent. */
+  function renderSection(section, ctx) {
+    const heading = T.sections[section.intent] || asText(section.label);
+    return h(
+      "section",
+      { class: "ww-section", "data-intent": asText(section.intent) || null },
+      heading ? h("h3", { class: "ww-md-h ww-section-h", lang: LANG, text: heading }) : null,
+      h(
+        "ul",
+        null,
+        asList(section.items).map((item) =>
+          h(
+            "li",
+            { class: "ww-section-item", "data-document-id": asText(item.document_id) },
+            h("span", { class: "ww-item-title", text: `${asText(item.title)}: ` }),
+            quoted(item.text, item.n, ctx, h("span", { class: "ww-item-text" })),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** What a follow-up sends back as this answer's turn: its bottom lines in plain words, not Markdown. */
+  function answerDigest(response) {
+    if (response.no_evidence) return asText(response.answer);
+    const said = (title, quote) => `${asText(title)}: \u201c${asText(quote).replace(/\*\*|__/g, "")}\u201d`;
+    const lines = asList(response.summary).map((line) => said(line.title, line.finding));
+    if (!lines.length) {
+      for (const section of asList(response.sections)) {
+        lines.push(...asList(section.items).map((item) => said(item.title, item.text)));
+      }
+    }
+    if (!lines.length && response.prose) lines.push(asText(response.prose));
+    if (!lines.length) lines.push(...asList(response.citations).map((c) => asText(c.title)));
+    return lines.join("\n");
+  }
+
+  /** The answer read out once complete: each bottom line with its verdict in words, else the digest. */
+  function announcement(response) {
+    const lines = asList(response.summary).map((line) => {
+      const verdict = T.verdicts[line.verdict] || T.verdicts["not-rated"];
+      const rated = VERDICT_KINDS.has(line.kind) ? ` (${verdict})` : "";
+      return `${asText(line.title)}${rated}: ${asText(line.finding)}`;
+    });
+    return (lines.length ? lines.join(". ") : answerDigest(response)).replace(/\*\*|__/g, "").replace(/\s+/g, " ");
   }
 
   // ---------------------------------------------------------------- talking to the API
@@ -645,12 +719,14 @@
       this.save();
     }
 
-    /** Prior turns as the API's `conversation`. */
+    /** Prior turns as the API's `conversation`; each answer's question_id lets a follow-up continue its topic. */
     conversation() {
-      return this.exchanges.slice(-MAX_SENT_EXCHANGES).flatMap((x) => [
-        { role: "user", content: x.question },
-        { role: "assistant", content: answerBody(x.response.answer).slice(0, MAX_SENT_ANSWER_CHARS) },
-      ]);
+      return this.exchanges.slice(-MAX_SENT_EXCHANGES).flatMap((x) => {
+        const answer = { role: "assistant", content: answerDigest(x.response).slice(0, MAX_SENT_ANSWER_CHARS) };
+        const id = x.response.question_id;
+        if (typeof id === "string" && id && id.length <= MAX_QUESTION_ID_CHARS) answer.question_id = id;
+        return [{ role: "user", content: x.question }, answer];
+      });
     }
   }
 
@@ -930,7 +1006,7 @@
         this.showAnswer(turn, response);
         const citations = Array.isArray(response.citations) ? response.citations.length : 0;
         this.announce(
-          `${T.answerReady} ${plainText(answerBody(response.answer)).slice(0, 1200)} ${citations ? T.sourcesCount(citations) : ""}`.trim(),
+          `${T.answerReady} ${announcement(response).slice(0, 1200)} ${citations ? T.sourcesCount(citations) : ""}`.trim(),
         );
       } catch (error) {
         this.flush(turn);
@@ -946,9 +1022,9 @@
       }
     }
 
+    /** While streaming: the text so far, as progress. The `done` event replaces it with the structured answer. */
     renderAnswerText(turn) {
-      const ctx = this.citationContext(turn);
-      turn.answer.replaceChildren(renderMarkdown(streamingBody(turn.text), ctx));
+      turn.answer.replaceChildren(renderMarkdown(turn.text, this.citationContext(turn)));
       this.follow(turn);
     }
 
@@ -1001,19 +1077,20 @@
 
     showAnswer(turn, response) {
       turn.response = response;
-      turn.text = response.answer;
       turn.citations = new Map((response.citations || []).map((c) => [c.n, c]));
       turn.status.hidden = true;
       turn.reply.dataset.questionId = response.question_id || "";
       this.setState(turn, "done");
       turn.reply.classList.toggle("ww-msg--no-evidence", Boolean(response.no_evidence));
-      turn.answer.replaceChildren();
+      const ctx = this.citationContext(turn);
       if (response.no_evidence) {
-        turn.answer.append(
+        turn.answer.replaceChildren(
           h("p", { class: "ww-note-title" }, icon("info"), h("span", { text: T.noEvidenceTitle, lang: LANG })),
+          renderMarkdown(asText(response.answer), ctx),
         );
+      } else {
+        turn.answer.replaceChildren(...this.renderAnswer(response, ctx));
       }
-      turn.answer.append(renderMarkdown(answerBody(response.answer), this.citationContext(turn)));
       turn.extras.replaceChildren();
       if (response.no_evidence && Array.isArray(response.nearest_topics) && response.nearest_topics.length) {
         turn.extras.append(this.renderTopics(response.nearest_topics));
@@ -1022,6 +1099,69 @@
       if (turn.citations.size) turn.extras.append(this.renderSources(turn, response.answer_mode !== "extractive"));
       if (response.question_id) turn.extras.append(this.renderFeedback(response.question_id));
       this.follow(turn);
+    }
+
+    /** Bottom lines, the written prose (LLM answers), sections of supporting quotes, related programs. */
+    renderAnswer(response, ctx) {
+      const parts = [];
+      const summary = asList(response.summary);
+      const sections = asList(response.sections);
+      if (summary.length) parts.push(h("ul", { class: "ww-summary" }, summary.map((l) => renderBottomLine(l, ctx))));
+      if (response.prose) parts.push(h("div", { class: "ww-prose" }, renderMarkdown(asText(response.prose), ctx)));
+      parts.push(...sections.map((section) => renderSection(section, ctx)));
+      if (!parts.length) {
+        // An answer with nothing but citations (an older API, or one stored before it changed): its quotes.
+        const items = asList(response.citations).map((c) => ({ ...c, text: c.quote }));
+        if (items.length) parts.push(renderSection({ intent: "", label: "", items }, ctx));
+      }
+      parts.push(...this.renderRelated(asList(response.related), ctx));
+      return parts;
+    }
+
+    /**
+     * Documents worth knowing beside the answer (better-supported alternatives, see-also), under the
+     * heading of why they are offered; each opens its document, and programs show their verdict.
+     */
+    renderRelated(related, ctx) {
+      const reasons = [...new Set(related.map((r) => asText(r.reason)))];
+      return reasons.map((reason) =>
+        h(
+          "section",
+          { class: "ww-related", "data-reason": reason },
+          h("h3", { class: "ww-md-h ww-related-h", lang: LANG, text: T.relatedReasons[reason] || T.related }),
+          h(
+            "ul",
+            null,
+            related
+              .filter((r) => asText(r.reason) === reason)
+              .map((program) =>
+                h(
+                  "li",
+                  { class: "ww-related-item", "data-document-id": asText(program.document_id) },
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "ww-linkbtn ww-related-open",
+                      onclick: (event) =>
+                        this.openDocument(
+                          { document_id: program.document_id, title: asText(program.title), section: "" },
+                          event.currentTarget,
+                        ),
+                    },
+                    icon("doc"),
+                    h("span", { text: asText(program.title) }),
+                  ),
+                  VERDICT_KINDS.has(program.kind) ? verdictBadge(program.verdict) : null,
+                  program.rating_source
+                    ? h("small", { class: "ww-rating", text: asText(program.rating_source) })
+                    : null,
+                  Number.isInteger(program.n) ? citationMarkers([program.n], ctx) : null,
+                ),
+              ),
+          ),
+        ),
+      );
     }
 
     renderTopics(topics) {

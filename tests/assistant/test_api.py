@@ -46,10 +46,10 @@ def test_harmful_program_is_named_as_harmful(client: TestClient) -> None:
     body = client.post(
         "/v1/ask", json={"question": "should we take at-risk teens on prison visits to scare them"}
     ).json()
-    scared = [c for c in body["citations"] if c["document_id"] == "scared-straight"]
-    assert scared, body["citations"]
-    assert scared[0]["verdict"] == "harmful"
-    assert "**Harmful**" in body["answer"]
+    first = body["summary"][0]
+    assert (first["document_id"], first["verdict"]) == ("scared-straight", "harmful")
+    assert body["answer"].startswith("**Scared Straight and other juvenile awareness programs**: Harmful")
+    assert f"[{first['n']}]" in body["answer"]
 
 
 def test_quotes_are_verbatim_from_the_document(client: TestClient) -> None:

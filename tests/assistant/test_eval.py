@@ -15,21 +15,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    ("questions", "least"),
+    ("questions", "thresholds", "least"),
     [
         # the golden set: in scope, out of scope, follow-ups
-        ("questions.yaml", (100, 15, 10)),
+        ("questions.yaml", "thresholds.yaml", (100, 15, 10)),
         # check sets written blind to the golden set and to the calibration questions the gate is fitted on
-        ("holdout.yaml", (40, 40, 0)),
-        ("blind.yaml", (40, 40, 0)),
+        ("holdout.yaml", "thresholds.yaml", (40, 40, 0)),
+        ("blind.yaml", "thresholds.yaml", (40, 40, 0)),
+        # members' own phrasing, with the section each intent needs; the second half was never read while tuning
+        ("natural.yaml", "natural-thresholds.yaml", (100, 25, 0)),
+        ("natural-holdout.yaml", "natural-thresholds.yaml", (100, 25, 0)),
     ],
 )
 def test_whatworks_eval_meets_the_thresholds_kept_in_the_repo(
-    corpus_settings: Settings, questions: str, least: tuple[int, int, int]
+    corpus_settings: Settings, questions: str, thresholds: str, least: tuple[int, int, int]
 ) -> None:
     env = {**os.environ, "WHATWORKS_DATA_DIR": str(corpus_settings.data_dir)}
     run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks"), "eval", "--json", "--failures", "--questions", f"corpus/eval/{questions}"],
+        [str(REPO / ".venv/bin/whatworks"), "eval", "--json", "--failures", "--questions", f"corpus/eval/{questions}"]
+        + ["--thresholds", f"corpus/eval/{thresholds}"],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -61,3 +65,34 @@ def test_eval_fails_below_a_threshold(corpus_settings: Settings, tmp_path: Path)
     )
     assert run.returncode == 1
     assert "below threshold: recall_at_5" in run.stderr
+
+
+def test_eval_leaves_no_trace_in_the_query_log_or_the_gap_list(corpus_settings: Settings, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from assistant.core.records import RecordStore, questions
+
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "questions:\n- id: q1\n  question: does street lighting reduce crime?\n  expected: [street-lighting]\n"
+        "out_of_scope:\n- id: o1\n  question: what is the best recipe for butter tarts?\n",
+        encoding="utf-8",
+    )
+    records = RecordStore(corpus_settings.sql_url)
+    with records.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(questions)).scalar_one()
+    env = {**os.environ, "WHATWORKS_DATA_DIR": str(corpus_settings.data_dir)}
+    run = subprocess.run(
+        [str(REPO / ".venv/bin/whatworks"), "eval", "--questions", str(small), "--thresholds", str(tmp_path / "none")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr
+    with records.engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(questions)).scalar_one()
+    assert after == before
+    assert "butter tarts" not in " ".join(g["question"] for g in records.evidence_gaps(1000))
+    records.close()

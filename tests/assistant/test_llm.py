@@ -14,6 +14,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.core.answering.extractive import select_passages
 from assistant.core.answering.followup import standalone_question
 from assistant.core.answering.generation import LLMAnswerer
+from assistant.core.answering.planning import AnswerPlan, Planner, library_of
 from assistant.core.answers import Message
 from assistant.core.embeddings import Embedder
 from assistant.core.service import EvidenceService
@@ -55,10 +56,6 @@ def llm_service(corpus_settings: Settings, embedder: Embedder, llama_server: str
         yield service
 
 
-def _body(answer: str) -> str:
-    return answer.split("**Sources**")[0]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
@@ -80,7 +77,8 @@ def test_what_reaches_the_user_is_supported(llm_service: EvidenceService, questi
             )
             texts[c.n] = chunk.text
         verifier = SentenceVerifier(embedder)
-        body = _body(response.answer).strip()
+        assert response.prose
+        body = response.prose.strip()
         print(body)
         sentences = [m.strip() for m in re.findall(r".+?[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[]|\s*$)", body, re.S)]
         assert sentences
@@ -89,8 +87,9 @@ def test_what_reaches_the_user_is_supported(llm_service: EvidenceService, questi
             assert verifier.check(sentence, texts).supported, sentence
         assert set(int(n) for n in CITATION.findall(response.answer)) <= set(passages)
     else:
-        # the fallback is the extractive answer: verbatim quotes, each cited
-        assert response.groups
+        # the fallback is the extractive answer: bottom lines and verbatim quotes, each cited
+        assert response.summary
+        assert response.prose is None
         for citation in response.citations:
             assert f"[{citation.n}]" in response.answer
 
@@ -122,15 +121,16 @@ def test_follow_up_rewrite_with_the_llm_keeps_the_topic(llm_service: EvidenceSer
 # -- the verifier and the fallback with a scripted chat model ---------------------------------------------
 
 
-def _selection(service: EvidenceService, question: str):
+def _plan(service: EvidenceService, question: str) -> AnswerPlan:
     snapshot = service.snapshot()
-    return select_passages(service.retriever.retrieve(snapshot, question), question, margin=0.25)
+    selection = select_passages(service.retriever.retrieve(snapshot, question), question, margin=0.25)
+    return Planner(library_of(snapshot)).plan(question, selection)
 
 
 def test_supported_sentences_are_kept_and_unsupported_dropped(corpus_service: EvidenceService, embedder) -> None:
     question = "does street lighting reduce crime?"
-    selection = _selection(corpus_service, question)
-    n = next(i for i, p in enumerate(selection.passages, 1) if "21%" in p.chunk.text)
+    plan = _plan(corpus_service, question)
+    n = next(i for i, p in enumerate(plan.passages, 1) if "21%" in p.chunk.text)
     script = (
         f"Across 13 studies, crime fell by 21% on average in areas with improved street lighting [{n}]. "
         f"Street lighting also cured the common cold in 95% of residents [{n}]. "
@@ -138,26 +138,32 @@ def test_supported_sentences_are_kept_and_unsupported_dropped(corpus_service: Ev
         "Everyone agrees lights are great."
     )
     answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
-    events, (answer, citations, _groups, mode, dropped) = drain(answerer.answer_events(question, selection))
+    events, (prose, mode, dropped) = drain(answerer.answer_events(question, plan))
     assert mode == "llm"
     assert dropped == 2
-    assert "21% on average" in answer
-    assert "common cold" not in answer
-    assert "Everyone agrees" not in answer
-    assert [c.n for c in citations] == [n]
-    assert "".join(p["text"] for _, p in events) == answer
+    assert prose is not None
+    assert "21% on average" in prose
+    assert "common cold" not in prose
+    assert "Everyone agrees" not in prose
+    assert set(CITATION.findall(prose)) == {str(n)}
+    assert "".join(p["text"] for _, p in events) == prose
 
 
 def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: EvidenceService, embedder) -> None:
     question = "does street lighting reduce crime?"
-    selection = _selection(corpus_service, question)
+    plan = _plan(corpus_service, question)
     script = "Lighting is nice [1]. Burglars fear the dark and the moon [2]. Lamps prevent all crime forever [1]."
     answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
-    _events, (answer, _citations, groups, mode, dropped) = drain(answerer.answer_events(question, selection))
+    events, (prose, mode, dropped) = drain(answerer.answer_events(question, plan))
     assert mode == "llm-fallback"
     assert dropped == 3
-    assert groups
-    assert answer.startswith("**What works**")
+    assert prose is None
+    names = [name for name, _ in events]
+    assert names[0] == "reset"
+    streamed = "".join(p["text"] for name, p in events if name == "delta")
+    first_line = streamed.split("\n")[0]
+    assert first_line.startswith("**") and "street lighting" in first_line.lower()
+    assert "What works" in first_line
 
 
 def test_an_llm_that_is_down_gives_the_extractive_answer(corpus_settings: Settings, embedder) -> None:
@@ -205,7 +211,8 @@ def test_no_sentence_calls_a_harmful_or_useless_program_effective(llm_service: E
         modes.append(response.answer_mode)
         if response.answer_mode != "llm" or "street lighting" in question:
             continue
-        for sentence in re.split(r"(?<=[.!?\]])\s+", _body(response.answer)):
+        assert response.prose
+        for sentence in re.split(r"(?<=[.!?\]])\s+", response.prose):
             negated = re.search(r"\b(?:not|no|never|n't|did not|does not)\b", sentence, re.I)
             assert negated or not _CALLS_IT_EFFECTIVE.search(sentence), sentence
     assert "llm" in modes, modes

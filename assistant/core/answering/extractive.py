@@ -1,4 +1,7 @@
-"""The default answer: passages quoted verbatim, grouped by the verdict of their source, each cited [n]."""
+"""Choosing what to quote: relevant passages, their best sentences, and the evidence gate.
+
+`answering.planning` shapes these into the answer (bottom lines first, then what the intent needs).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,6 @@ import numpy as np
 
 from assistant.core.answering.scope import ScopeExamples
 from assistant.core.answering.text import content_stems, split_sentences, without_words, words
-from assistant.core.answers import AnswerItem, Citation, VerdictGroup
-from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
 from assistant.core.retrieval import EvidenceSnapshot, Passage
 
 MAX_CITATIONS = 5
@@ -29,7 +30,6 @@ _EFFECT_SENTENCE = re.compile(
     r"found|showed|rated|harm\w*|backfir\w*|worse|improv\w*)\b",
     re.I,
 )
-VERDICT_ORDER = list(EvidenceVerdict)
 
 
 def wants_effect(question: str) -> bool:
@@ -37,7 +37,7 @@ def wants_effect(question: str) -> bool:
     return bool(_EFFECT_QUESTION.search(question))
 
 
-def _units(text: str) -> list[str]:
+def sentence_units(text: str) -> list[str]:
     """Sentences, with each list item or line taken apart first; every unit is verbatim text."""
     units: list[str] = []
     for line in text.splitlines():
@@ -49,7 +49,7 @@ def _units(text: str) -> list[str]:
 
 def best_quote(text: str, question: str) -> str:
     """The sentences of a passage that share most with the question, kept short for chat."""
-    units = _units(text)
+    units = sentence_units(text)
     if not units:
         return " ".join(text.split())
     if sum(len(u.split()) for u in units) <= QUOTE_WORDS:
@@ -126,6 +126,9 @@ class EvidenceGate:
     scope_weight: float = 0.0
     novelty_weight: float = 0.0
     examples: ScopeExamples | None = None
+    # Words that say who or where is asking, never what about ("RCMP", "band council", "Winnipeg"):
+    # the evidence may not use them, but they are no sign of an uncovered topic.
+    context_words: frozenset[str] = frozenset()
 
     def signals(
         self,
@@ -150,7 +153,7 @@ class EvidenceGate:
         if query_vector is not None:
             if self.examples is not None:
                 scope = self.examples.score(query_vector)
-            unknown = snapshot.vocabulary.unknown(question)
+            unknown = [w for w in snapshot.vocabulary.unknown(question) if w.lower() not in self.context_words]
             if unknown and embed is not None:
                 novelty = 1.0 - float(embed(without_words(question, unknown)) @ query_vector)
         return GateSignals(top, coverage, scope, novelty)
@@ -206,56 +209,3 @@ def select_passages(passages: list[Passage], question: str, margin: float, passa
 
 def _is_evidence(p: Passage) -> bool:
     return p.chunk.section.lower().startswith(_EVIDENCE_SECTIONS)
-
-
-def citation_for(n: int, passage: Passage, quote: str, relevance_rank: int = 1) -> Citation:
-    meta = passage.chunk.metadata
-    page = meta.get("page")
-    return Citation(
-        n=n,
-        document_id=passage.chunk.document_id,
-        title=passage.chunk.title,
-        url=str(meta.get("url") or "") or None,
-        verdict=EvidenceVerdict(str(meta.get("verdict", "not-rated"))),
-        rating_source=str(meta.get("rating_source") or "") or None,
-        section=passage.chunk.section,
-        quote=quote,
-        page=int(page) if isinstance(page, int | float) and not isinstance(page, bool) else None,
-        relevance_rank=relevance_rank,
-    )
-
-
-def compose_extractive_answer(selection: Selection) -> tuple[str, list[Citation], list[VerdictGroup]]:
-    """Markdown grouped by verdict (what works first, harm made plain), then the sources list."""
-    order = sorted(
-        range(len(selection.passages)),
-        key=lambda i: VERDICT_ORDER.index(EvidenceVerdict(str(selection.passages[i].chunk.metadata.get("verdict")))),
-    )
-    citations: list[Citation] = []
-    groups: dict[EvidenceVerdict, VerdictGroup] = {}
-    for n, i in enumerate(order, 1):
-        citation = citation_for(n, selection.passages[i], selection.quotes[i], relevance_rank=i + 1)
-        citations.append(citation)
-        group = groups.setdefault(
-            citation.verdict,
-            VerdictGroup(verdict=citation.verdict, label=VERDICT_HEADINGS[citation.verdict], items=[]),
-        )
-        group.items.append(AnswerItem(n=n, text=f"{citation.title}: \u201c{citation.quote}\u201d"))
-    lines: list[str] = []
-    for group in groups.values():
-        lines.append(f"**{group.label}**")
-        for item in group.items:
-            lines.append(f"- {item.text} [{item.n}]")
-        lines.append("")
-    lines.append(sources_markdown(citations))
-    return "\n".join(lines).strip(), citations, list(groups.values())
-
-
-def sources_markdown(citations: list[Citation]) -> str:
-    lines = ["**Sources**"]
-    for c in citations:
-        rated = f"{VERDICT_HEADINGS[c.verdict].lower()}" + (f", {c.rating_source}" if c.rating_source else "")
-        where = f" — {c.section}" if c.section else ""
-        link = f" <{c.url}>" if c.url else ""
-        lines.append(f"[{c.n}] {c.title}{where} ({rated}){link}")
-    return "\n".join(lines)

@@ -1,13 +1,25 @@
 """Make a conversation's last turn standalone before retrieval (rule-based; an LLM may do it instead).
 
-"and for girls?" after "what works for youth violence?" is searched as
-"what works for youth violence? and for girls?": the earlier question carries the topic,
-and the first sources of the earlier answer name what "it" or "the first one" refers to.
+The topic a follow-up continues comes from the previous turn's data, never from the text of
+the previous answer: the question as it was searched and the documents the answer cited,
+looked up by the answer's `question_id` in the query log (or sent by the face as `cited`).
+
+- "and for girls?" after "what works for youth violence?" is searched as
+  "what works for youth violence? and for girls?";
+- "how much does it cost?" after "does DARE work?" is searched as "D.A.R.E. (...) how much
+  does it cost?": when the previous question named programs, only their names carry over, so
+  a document wrongly cited once does not lead every later answer;
+- "has the second one been tested in Canada?" takes the title of the second document cited,
+  and "does it reduce crime?" after a question that named no program takes the first;
+- "and MST?" after "how much does FFT cost?" names a program of its own, so the previous
+  question carries over without its program: "how much does cost? and MST?".
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from assistant.core.answering.text import content_stems
 from assistant.core.answers import Message
@@ -23,7 +35,65 @@ _ANAPHORA = re.compile(
     r"the second one|the same|instead|there)\b",
     re.I,
 )
-_CITED_TITLE = re.compile(r"^\s*-\s+(.+?):\s+\u201c", re.M)
+MAX_TOPIC_CHARS = 600
+_ORDINAL = re.compile(
+    r"\b(?:the )?(first|second|third|fourth|fifth|last) (?:one|program|programme|option|idea)\b", re.I
+)
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|this|that|these|those|the program|the programme)\b", re.I)
+
+
+@dataclass(frozen=True)
+class PreviousTurn:
+    """What a follow-up may continue: the question as searched, and the documents its answer cited."""
+
+    question: str
+    cited: tuple[str, ...] = ()
+
+
+# Looks up a logged answer by question_id: (question as searched, cited document ids), or None.
+TurnLookup = Callable[[str], tuple[str, list[str]] | None]
+
+
+@dataclass(frozen=True)
+class Named:
+    """The programs a text names (their titles), and the text without those names."""
+
+    titles: tuple[str, ...]
+    rest: str
+
+
+# Finds the programs a text names (the answer's name index); a plain function keeps this module free of it.
+NameFinder = Callable[[str], Named]
+# The title of a document id (None when unknown), and whether it is a program or practice.
+TitleOf = Callable[[str], str | None]
+IsProgram = Callable[[str], bool]
+
+
+def no_names(text: str) -> Named:
+    return Named((), text)
+
+
+def _no_turn(_question_id: str) -> tuple[str, list[str]] | None:
+    return None
+
+
+def _no_title(_document_id: str) -> str | None:
+    return None
+
+
+def _any_document(_document_id: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the service lends to follow-up handling: the log of answers and the evidence base's names."""
+
+    lookup: TurnLookup = _no_turn
+    names: NameFinder = no_names
+    title_of: TitleOf = _no_title
+    is_program: IsProgram = _any_document
 
 
 def is_follow_up(question: str) -> bool:
@@ -36,30 +106,53 @@ def is_follow_up(question: str) -> bool:
     return len(stems) <= 1
 
 
-def _topic_of(turn: Message) -> str:
-    """What an assistant turn was about: its first cited titles, or its opening words."""
-    titles = _CITED_TITLE.findall(turn.content)
-    if titles:
-        return "; ".join(dict.fromkeys(titles[:2]))
-    return " ".join(turn.content.split()[:20])
+def previous_turn(conversation: Sequence[Message], lookup: TurnLookup) -> PreviousTurn | None:
+    """The last answered turn: from the log by question_id, else the last user turn and the answer's `cited`."""
+    cited: tuple[str, ...] = ()
+    for turn in reversed(conversation):
+        if turn.role == "assistant":
+            found = lookup(turn.question_id) if turn.question_id else None
+            if found:
+                return PreviousTurn(found[0], tuple(found[1]))
+            cited = cited or tuple(turn.cited or ())
+        elif content_stems(turn.content):
+            return PreviousTurn(turn.content.strip(), cited)
+    return None
 
 
-def with_conversation(question: str, conversation: list[Message]) -> str:
-    """The question joined to the last earlier user turn with a topic, and what the answer to it cited."""
-    parts: list[str] = []
-    for i in range(len(conversation) - 1, -1, -1):
-        turn = conversation[i]
-        if turn.role == "user" and content_stems(turn.content) and turn.content.strip() != question.strip():
-            parts.append(turn.content.strip())
-            answer = next((t for t in conversation[i + 1 :] if t.role == "assistant"), None)
-            if answer is not None:
-                parts.append(_topic_of(answer))
-            break
-    return " ".join([*parts, question.strip()])
+def carried_topic(previous: PreviousTurn, question: str, memory: Memory) -> str:
+    """What of the previous turn a follow-up carries (see the module docstring)."""
+    title_of = memory.title_of
+    before = memory.names(previous.question)
+    if memory.names(question).titles:
+        return before.rest
+    # "the first one", "it": the programs the answer offered, not the guides or rating bodies it also cited
+    documents = list(dict.fromkeys(previous.cited))
+    documents = [d for d in documents if memory.is_program(d)] or documents
+    ordinal = _ORDINAL.search(question)
+    if ordinal and documents:
+        k = _ORDINALS[ordinal.group(1).lower()]
+        if -len(documents) <= k < len(documents) and (title := title_of(documents[k])):
+            return title
+    if before.titles:
+        return "; ".join(dict.fromkeys(before.titles))
+    if _POINTS_BACK.search(question) and documents and (title := title_of(documents[0])):
+        return f"{previous.question} {title}"
+    return previous.question
 
 
-def standalone_question(question: str, conversation: list[Message] | None) -> str:
+def with_conversation(question: str, conversation: Sequence[Message], memory: Memory | None = None) -> str:
+    """The question joined to the topic the conversation is on."""
+    memory = memory or Memory()
+    previous = previous_turn(conversation, memory.lookup)
+    if previous is None or previous.question == question.strip():
+        return question.strip()
+    topic = carried_topic(previous, question, memory)[-MAX_TOPIC_CHARS:]
+    return f"{topic} {question.strip()}".strip()
+
+
+def standalone_question(question: str, conversation: Sequence[Message] | None, memory: Memory | None = None) -> str:
     """The question to search: itself, or made standalone from the conversation."""
     if not conversation or not is_follow_up(question):
         return question.strip()
-    return with_conversation(question, conversation)
+    return with_conversation(question, conversation, memory)

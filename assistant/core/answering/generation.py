@@ -7,10 +7,11 @@ import re
 from collections.abc import Generator
 from typing import Any
 
-from assistant.core.answering.extractive import Selection, citation_for, compose_extractive_answer, sources_markdown
-from assistant.core.answering.followup import standalone_question
+from assistant.core.answering.extractive import Selection
+from assistant.core.answering.followup import Memory, standalone_question
+from assistant.core.answering.planning import AnswerPlan, render_markdown
 from assistant.core.answering.text import content_stems
-from assistant.core.answers import AnswerMode, Citation, Message, VerdictGroup
+from assistant.core.answers import AnswerMode, Message
 from assistant.core.embeddings import Embedder
 from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
 from assistant.core.retrieval import Passage
@@ -33,7 +34,8 @@ REWRITE = (
 _END = re.compile(r"[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[])|\n")
 _LIST_MARK = re.compile(r"(^|\n)[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")
 
-AnswerResult = tuple[str, list[Citation], list[VerdictGroup], AnswerMode, int]
+# the written text (None when the extractive answer stands instead), how it was made, sentences dropped
+AnswerResult = tuple[str | None, AnswerMode, int]
 
 
 def make_chat_model(settings: LLMSettings) -> Any:
@@ -81,9 +83,14 @@ class LLMAnswerer:
         self.chat_model = chat_model
         self.verifier = SentenceVerifier(embedder)
 
-    def standalone(self, question: str, conversation: list[Message]) -> str:
+    def standalone(
+        self,
+        question: str,
+        conversation: list[Message],
+        memory: Memory | None = None,
+    ) -> str:
         """The LLM's rewrite when it looks sane, else the rule-based one."""
-        fallback = standalone_question(question, conversation)
+        fallback = standalone_question(question, conversation, memory)
         if fallback == question.strip():
             return fallback
         try:
@@ -97,8 +104,10 @@ class LLMAnswerer:
             return fallback
         return text if rewrite_is_safe(text, question, conversation) else fallback
 
-    def answer_events(self, question: str, selection: Selection) -> Generator[tuple[str, Any], None, AnswerResult]:
-        """Yield ('delta', ...) for each verified sentence; return the final answer parts."""
+    def answer_events(self, question: str, plan: AnswerPlan) -> Generator[tuple[str, Any], None, AnswerResult]:
+        """Yield ('delta', ...) for each verified sentence; return the written text, or None to keep the plan's
+        extractive answer. The LLM sees the plan's passages under the numbers the plan cites them by."""
+        selection = plan.selection
         given = {n: cited_passage(p) for n, p in enumerate(selection.passages, 1)}
         kept: list[str] = []
         total = 0
@@ -125,25 +134,18 @@ class LLMAnswerer:
                     yield "delta", {"text": ("" if len(kept) == 1 else " ") + last}
         except Exception:
             log.exception("the LLM failed; answering extractively")
-            return (yield from self._fallback(selection, total - len(kept) if total else 0, reset=bool(kept)))
+            return (yield from self._fallback(plan, total - len(kept) if total else 0))
 
         dropped = total - len(kept)
         if not kept or len(kept) < total / 2:
-            return (yield from self._fallback(selection, dropped, reset=bool(kept)))
-        used = sorted({int(n) for s in kept for n in CITATION.findall(s)})
-        citations = [citation_for(n, selection.passages[n - 1], selection.quotes[n - 1], n) for n in used]
-        tail = "\n\n" + sources_markdown(citations)
-        yield "delta", {"text": tail}
-        return " ".join(kept) + tail, citations, [], "llm", dropped
+            return (yield from self._fallback(plan, dropped))
+        return " ".join(kept), "llm", dropped
 
-    def _fallback(
-        self, selection: Selection, dropped: int, reset: bool
-    ) -> Generator[tuple[str, Any], None, AnswerResult]:
-        answer, citations, groups = compose_extractive_answer(selection)
-        if reset:
-            yield "reset", {"reason": "too little of the written answer was supported by the sources"}
-        yield "delta", {"text": answer}
-        return answer, citations, groups, "llm-fallback", dropped
+    def _fallback(self, plan: AnswerPlan, dropped: int) -> Generator[tuple[str, Any], None, AnswerResult]:
+        # the bottom lines (and perhaps some sentences) were streamed already: the extractive answer replaces them
+        yield "reset", {"reason": "too little of the written answer was supported by the sources"}
+        yield "delta", {"text": render_markdown(plan)}
+        return None, "llm-fallback", dropped
 
 
 def rewrite_is_safe(text: str, question: str, conversation: list[Message]) -> bool:

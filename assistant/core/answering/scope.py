@@ -88,3 +88,14 @@ def load_scope_examples(path: Path | None, embedder: Embedder) -> ScopeExamples 
             vectors = vectors.reshape(len(inside) + len(outside), -1)
             embedded[key] = ScopeExamples(vectors[: len(inside)], vectors[len(inside) :])
         return embedded[key]
+
+
+def load_context_words(path: Path | None) -> frozenset[str]:
+    """Lower-case words of a context-words file (one term per line, # comments); empty without a file."""
+    if path is None or not path.is_file():
+        return frozenset()
+    found: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        term = line.split("#", 1)[0].strip().lower()
+        found.update(term.replace("-", " ").split())
+    return frozenset(found)

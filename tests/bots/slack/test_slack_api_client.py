@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bots.slack.api_client import APIRejected, APIUnavailable, Vote, WhatworksClient
-from tests.bots.slack.answers_factory import citation, extractive
+from tests.bots.answers_factory import bottom_line, citation, extractive
 from tests.bots.slack.harness import free_port
 
 
@@ -20,7 +20,7 @@ def client_with(handler, **kwargs: object) -> WhatworksClient:  # type: ignore[n
 
 def test_ask_sends_the_question_the_conversation_and_the_api_key() -> None:
     seen: list[httpx.Request] = []
-    answer = extractive({"effective": [(1, "a")]}, [citation(1)])
+    answer = extractive([bottom_line(1)], [citation(1)])
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -38,6 +38,28 @@ def test_ask_sends_the_question_the_conversation_and_the_api_key() -> None:
     assert body["question"] == "does it work?"
     assert len(body["conversation"]) == 20
     assert len(body["conversation"][0]["content"]) == 4000
+
+
+def test_an_answers_turn_carries_its_question_id() -> None:
+    seen: list[httpx.Request] = []
+    answer = extractive([bottom_line(1)], [citation(1)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=answer.model_dump(mode="json"))
+
+    turns = [
+        {"role": "user", "content": "does it work?"},
+        {"role": "assistant", "content": "Document 1: “Finding 1.” [1]", "question_id": "q-1"},
+        {"role": "assistant", "content": "a notice", "question_id": "x" * 65},  # not an id the API issued
+    ]
+    with client_with(handler) as client:
+        client.ask("and for girls?", turns)
+    assert json.loads(seen[0].content)["conversation"] == [
+        {"role": "user", "content": "does it work?"},
+        {"role": "assistant", "content": "Document 1: “Finding 1.” [1]", "question_id": "q-1"},
+        {"role": "assistant", "content": "a notice"},
+    ]
 
 
 def test_no_api_key_header_when_none_is_configured() -> None:

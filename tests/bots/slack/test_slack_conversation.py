@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+import httpx
 import pytest
 
-from bots.slack.blocks import PLACEHOLDER_TEXT
+from bots.slack.api_client import WhatworksClient
+from bots.slack.blocks import ANSWER_ACTIONS_BLOCK, PLACEHOLDER_TEXT, answer_messages, notice_message
 from bots.slack.conversation import BotIdentity, conversation_from_thread, is_from_a_person, is_thread_reply, mentions
 from bots.slack.recent import SeenEvents
+from tests.bots.answers_factory import bottom_line, citation, extractive
+from tests.bots.slack.harness import ALICE, SlackSender, answers, ask_by_mention, message_event
+from tests.bots.slack.standin import SlackStandIn
 
 BOT = BotIdentity(user_id="UBOT0001", bot_id="BBOT0001")
 
@@ -48,6 +57,58 @@ def test_thread_becomes_user_and_assistant_turns() -> None:
         {"role": "user", "content": "what works to prevent youth violence?"},
         {"role": "assistant", "content": "*What works*\n- Overview: “quote” [1]"},
         {"role": "user", "content": "nice & thanks"},
+    ]
+
+
+def test_the_bots_answers_carry_their_question_id() -> None:
+    """The id is read from the answer's own buttons, so a follow-up continues that answer's topic."""
+    first = answer_messages(extractive([bottom_line(1, title="Street lighting")], [citation(1)], question_id="q-1"))
+    notice = notice_message("The evidence service is starting up.")
+    damaged = [
+        dict(b, elements=[{"value": "not json"}]) if b.get("block_id") == ANSWER_ACTIONS_BLOCK else b
+        for b in first[0].blocks
+    ]
+    thread = [
+        {"ts": "1.0", "user": "U1", "text": "<@UBOT0001> does street lighting work?"},
+        {"ts": "2.0", "user": "UBOT0001", "bot_id": "BBOT0001", "text": first[0].text, "blocks": first[0].blocks},
+        {"ts": "3.0", "user": "UBOT0001", "bot_id": "BBOT0001", "text": notice.text, "blocks": notice.blocks},
+        {"ts": "4.0", "user": "UBOT0001", "bot_id": "BBOT0001", "text": "an old answer", "blocks": damaged},
+        {"ts": "5.0", "user": "U1", "text": "and in parks?"},
+    ]
+    assert conversation_from_thread(thread, BOT, exclude_ts="5.0") == [
+        {"role": "user", "content": "does street lighting work?"},
+        {
+            "role": "assistant",
+            "content": "Street lighting (What works): “Finding 1.” [1]",
+            "question_id": "q-1",
+        },
+        {"role": "assistant", "content": "The evidence service is starting up."},
+        {"role": "assistant", "content": "an old answer"},
+    ]
+
+
+@pytest.mark.slow
+def test_a_follow_up_in_a_thread_sends_the_question_id_of_the_bots_answer(
+    serve_bot: Callable[[WhatworksClient], AbstractContextManager[SlackSender]], standin: SlackStandIn, channel: str
+) -> None:
+    """Over signed HTTP, through the stand-in's thread history: what the bot sends the API for a follow-up."""
+    asked: list[dict] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        asked.append(json.loads(request.content))
+        answer = extractive([bottom_line(1, title="Street lighting")], [citation(1)], question_id=f"q-{len(asked)}")
+        return httpx.Response(200, json=answer.model_dump(mode="json"))
+
+    with WhatworksClient("http://api.test", transport=httpx.MockTransport(api)) as client, serve_bot(client) as slack:
+        question, _ = ask_by_mention(slack, standin, channel, "does street lighting work?")
+        reply = standin.add_user_message(channel, "and in parks?", ALICE, thread_ts=question["ts"])
+        slack.event(message_event(reply, channel))
+        answers(standin, channel, question["ts"], count=2)
+
+    assert asked[1]["question"] == "and in parks?"
+    assert asked[1]["conversation"] == [
+        {"role": "user", "content": "does street lighting work?"},
+        {"role": "assistant", "content": "Street lighting (What works): “Finding 1.” [1]", "question_id": "q-1"},
     ]
 
 

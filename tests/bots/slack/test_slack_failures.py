@@ -13,7 +13,7 @@ import pytest
 from bots.slack.answering import DOWN, REFUSED_KEY, SLOW
 from bots.slack.api_client import WhatworksClient
 from bots.slack.blocks import ANSWER_ACTIONS_BLOCK, MAX_BLOCKS, SHARE
-from tests.bots.slack.answers_factory import citation, extractive, prose
+from tests.bots.answers_factory import bottom_line, citation, extractive, prose
 from tests.bots.slack.block_checks import block_problems, texts_of
 from tests.bots.slack.harness import SlackSender, buttons, free_port, message_event
 from tests.bots.slack.standin import BOT_USER_ID, SlackStandIn
@@ -113,7 +113,7 @@ def test_a_long_answer_is_posted_in_several_messages_within_slacks_limits(
 def test_sharing_where_the_bot_is_not_a_member_goes_through_the_commands_response_url(
     serve_bot: ServeBot, standin: SlackStandIn, channel: str
 ) -> None:
-    answer = extractive({"effective": [(1, "Doc 1: “it worked”")]}, [citation(1, title="Doc 1")])
+    answer = extractive([bottom_line(1, title="Doc 1", finding="it worked")], [citation(1, title="Doc 1")])
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer.model_dump(mode="json")))
     standin.not_a_member.add(channel)
     with WhatworksClient("http://api.test", transport=transport) as api, serve_bot(api) as slack:
@@ -132,4 +132,7 @@ def test_sharing_where_the_bot_is_not_a_member_goes_through_the_commands_respons
 
     assert standin.recorded("chat.postMessage", channel=channel), "chat.postMessage was tried first"
     assert f"<@{ALICE}> shared" in texts_of(shared[0].payload["blocks"])
-    assert "Doc 1: “it worked”" in texts_of(shared[0].payload["blocks"])
+    assert (
+        "*Doc 1*  :white_check_mark: What works · CrimeSolutions · 3 randomised trials\n> “it worked” [1]"
+        in texts_of(shared[0].payload["blocks"])
+    )

@@ -9,12 +9,11 @@ import pytest
 from bots.slack.mrkdwn import (
     clean_user_text,
     escape,
-    fallback_text,
     inline_mrkdwn,
+    is_http_url,
     link,
     markdown_to_mrkdwn,
     split_text,
-    strip_sources_section,
     truncate,
 )
 
@@ -44,14 +43,13 @@ def test_markdown_becomes_mrkdwn_without_clickable_document_links() -> None:
     )
 
 
-def test_sources_section_is_stripped() -> None:
-    assert strip_sources_section("Answer [1].\n\n**Sources**\n[1] Doc") == "Answer [1]."
-    assert strip_sources_section("No list here.") == "No list here."
-
-
-def test_fallback_text_keeps_the_answers_lines_and_bullets() -> None:
-    md = "**What works**\n- Street lighting: “quote” [1]\n\n**Sources**\n[1] Street lighting"
-    assert fallback_text(md) == "*What works*\n- Street lighting: “quote” [1]"
+@pytest.mark.parametrize(
+    ("url", "linkable"),
+    [("https://x.org", True), ("http://x.org", True), (None, False), ("", False), ("javascript:alert(1)", False)],
+)
+def test_only_http_urls_become_links(url: str | None, linkable: bool) -> None:
+    assert is_http_url(url) is linkable
+    assert link(url, "Title").startswith("<") is linkable
 
 
 @pytest.mark.parametrize("limit", [50, 300, 3000])

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route, expect
 
+from tests.bots.answers_factory import every_part, stream_body
+
 pytestmark = pytest.mark.slow
 
 QUESTION = "Is CCTV effective?"
@@ -38,7 +40,15 @@ TEXT_SELECTORS = [
     ".ww-status",
     ".ww-answer li",
     ".ww-answer p",
-    ".ww-group",
+    ".ww-bl-title",
+    ".ww-bl-meta small",
+    ".ww-bl-finding p",
+    ".ww-section-h",
+    ".ww-item-title",
+    ".ww-related-h",
+    ".ww-related-open",
+    ".ww-related-item .ww-rating",
+    ".ww-nolink",
     ".ww-cite",
     ".ww-sources summary",
     ".ww-source-title",
@@ -93,6 +103,15 @@ def test_contrast_ratios_meet_wcag_aa(live_server: Any, open_page: Callable[...,
     answered.locator(".ww-sources summary").click()
     answered.get_by_role("button", name="Helpful", exact=True).click()
     expect(answered.locator(".ww-fb-status")).to_be_visible()
+
+    # An answer with every part (bottom lines, a section, an alternative, a source with no link).
+    widget.page.route(
+        "**/v1/ask/stream",
+        lambda route: route.fulfill(status=200, content_type="text/event-stream", body=stream_body(every_part())),
+    )
+    widget.ask("Does Scared Straight work?")
+    widget.answer().locator(".ww-sources summary").click()
+    widget.page.unroute("**/v1/ask/stream")
 
     widget.page.route("**/v1/ask/stream", lambda route: route.abort("connectionrefused"))
     widget.ask(QUESTION)  # an error message with its retry button
@@ -205,7 +224,10 @@ def test_roles_and_labels(live_server: Any, open_page: Callable[..., Any]) -> No
     expect(reply.get_by_role("link", name="Source 1: CCTV", exact=False).first).to_be_visible()
     live = page.locator('whatworks-chat [aria-live="polite"]')
     expect(live).to_have_count(1)
-    expect(live).to_contain_text("Answer ready. What works CCTV")
+    # The bottom lines, read out once: each title with its verdict in words, then its finding.
+    expect(live).to_contain_text(
+        re.compile(r"Answer ready\. CCTV \(closed-circuit television cameras\) \(What works\): ")
+    )
     # The log itself is not live: the answer is announced once, complete, not piece by piece.
     assert page.locator("whatworks-chat .ww-log[aria-live]").count() == 0
     dialog.get_by_role("button", name="Close the assistant").click()

@@ -86,17 +86,33 @@ def test_answer_streams_in_with_its_citations(live_server: Any, open_page: Calla
     assert len(partial) >= 3, f"the answer did not appear piece by piece: {partial}"
     assert any(s["status"] == "Searching the evidence…" for s in states)
 
-    # What the reader sees: verdict groups, inline [n] links, and one source card per citation.
+    # What the reader sees: one bottom line per intervention (title, verdict badge for programs and
+    # practices, quoted finding and its [n] link), then the supporting sections, and one source card per citation.
     citations = expected["citations"]
     assert citations, "the real corpus should answer this question"
+    summary = expected["summary"]
+    assert summary, "the API should sum the answer up in bottom lines"
+    lines = reply.locator(".ww-bottomline")
+    expect(lines.locator(".ww-bl-title")).to_have_text([line["title"] for line in summary])
+    for shown, line in zip(lines.all(), summary, strict=True):
+        if line["kind"] in ("program", "practice"):
+            expect(shown.locator(".ww-badge[data-verdict]")).to_have_attribute("data-verdict", line["verdict"])
+            assert shown.locator(".ww-badge").inner_text() in VERDICT_WORDS
+        else:
+            expect(shown.locator(".ww-badge")).to_have_count(0)
+        expect(shown.locator(".ww-bl-finding")).to_contain_text("\u201c")
+        expect(shown.locator(f".ww-bl-finding a.ww-cite[data-n='{line['n']}']")).to_have_count(1)
+    scared = reply.locator(".ww-bottomline", has_text="Scared Straight").first
+    expect(scared.locator(".ww-badge")).to_have_text("Harmful")
+    sections = reply.locator(".ww-section")
+    expect(sections).to_have_count(len(expected["sections"]))
+    expect(sections.locator("[data-verdict]")).to_have_count(0)  # a verdict belongs to its own bottom line only
     answer_text = reply.locator(".ww-answer").inner_text()
-    for group in expected["groups"]:
-        assert group["label"] in answer_text
-    assert "Sources" not in answer_text  # the Markdown sources list is replaced by the cards
+    assert "Sources" not in answer_text  # the Markdown sources list is never shown: the cards are
+    assert "**" not in answer_text
     markers = reply.locator(".ww-answer a.ww-cite")
-    assert sorted({int(m) for m in markers.evaluate_all("els => els.map((e) => e.dataset.n)")}) == [
-        c["n"] for c in citations
-    ]
+    shown_numbers = {int(m) for m in markers.evaluate_all("els => els.map((e) => e.dataset.n)")}
+    assert {line["n"] for line in summary} <= shown_numbers <= {c["n"] for c in citations}
     summary = reply.locator(".ww-sources summary")
     expect(summary).to_have_text(f"Sources ({len(citations)})")
     summary.click()
@@ -154,14 +170,22 @@ def test_open_a_citation_then_its_document_and_source(live_server: Any, open_pag
     expect(doc).to_be_hidden()
     expect(opener).to_be_focused()
 
-    # The source link opens the source document in a new tab.
+    # A source with a URL links to it, in a new tab; one without says "no link" and links nowhere.
+    if citation["url"] is None:
+        expect(card.locator(".ww-nolink")).to_have_text("no link")
+        expect(card.locator("a")).to_have_count(0)
+    question = "Does Scared Straight work?"
+    linked = next(c for c in api_answer(live_server.url, question)["citations"] if c["url"])
+    widget.ask(question)
+    reply = widget.answer()
+    reply.locator(".ww-sources summary").click()
     widget.page.context.route(
         re.compile(r"^https?://(?!127\.0\.0\.1).*"),
         lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>the source</h1>"),
     )
     with widget.page.expect_popup() as popup:
-        card.locator("a.ww-external").click()
-    assert popup.value.url == citation["url"]
+        reply.locator(f".ww-source[data-n='{linked['n']}'] a.ww-external").click()
+    assert popup.value.url == linked["url"]
 
 
 def test_feedback_is_posted_and_stored(live_server: Any, open_page: Callable[..., Any]) -> None:
@@ -215,14 +239,26 @@ def test_follow_up_uses_the_earlier_turn_until_a_new_conversation(
     expect(widget.replies).to_have_count(1)
     expect(widget.page.locator("whatworks-chat .ww-msg--user")).to_have_text("You: Does Scared Straight work?")
 
-    with widget.page.expect_request("**/v1/ask/stream") as request:
-        widget.ask("How much does it cost?")
-    sent = json.loads(request.value.post_data or "{}")
+    first_id = widget.replies.first.get_attribute("data-question-id")
+    assert first_id
+    bodies: list[dict[str, Any]] = []
+    widget.page.on(
+        "request",
+        lambda request: (
+            bodies.append(json.loads(request.post_data or "{}")) if request.url.endswith("/v1/ask/stream") else None
+        ),
+    )
+    widget.ask("How much does it cost?")
+    expect(widget.replies).to_have_count(2)
+    sent = bodies[0]
     assert sent["question"] == "How much does it cost?"
     assert [m["role"] for m in sent["conversation"]] == ["user", "assistant"]
-    assert sent["conversation"][0]["content"] == "Does Scared Straight work?"
+    assert sent["conversation"][0] == {"role": "user", "content": "Does Scared Straight work?"}
+    # The earlier answer goes back as its id (the API continues its topic) and its bottom lines in plain words.
+    assert sent["conversation"][1]["question_id"] == first_id
     assert "Scared Straight" in sent["conversation"][1]["content"]
-    assert "**Sources**" not in sent["conversation"][1]["content"]
+    assert "**" not in sent["conversation"][1]["content"]
+    assert "[1]" not in sent["conversation"][1]["content"]
     follow_up = widget.answer()
     expect(follow_up).not_to_have_class(re.compile("ww-msg--no-evidence"))
     expect(follow_up.locator(".ww-answer")).to_contain_text("Scared Straight")
@@ -262,4 +298,4 @@ def test_follow_up_uses_the_earlier_turn_until_a_new_conversation(
     expect(widget.page.locator("whatworks-chat .ww-msg--user").last).to_have_text(f"You: {topic_question}")
     answered = widget.answer()
     expect(answered).not_to_have_class(re.compile("ww-msg--no-evidence"))
-    expect(answered.locator("a.ww-cite").first).to_be_visible()
+    expect(answered.locator(".ww-bottomline a.ww-cite").first).to_be_visible()

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from assistant.api.app import create_app
+from tests.bots.web.test_widget_answer import FRENCH_HEADINGS
 from tests.conftest import serve_app
 
 pytestmark = pytest.mark.slow
@@ -55,6 +56,9 @@ def test_allowlisted_origin_embeds_the_widget_in_french(
     expect(badge).to_have_text("Efficace")
     expect(reply.locator(".ww-rating-label").first).to_have_text("Source de l’évaluation :")
     expect(reply.locator(".ww-answer")).to_contain_text("CCTV")  # the answer stays in the corpus's language
+    # The widget's own words are French: verdict badges, and section headings chosen by intent.
+    expect(reply.locator(".ww-bottomline .ww-badge").first).to_have_text("Efficace")
+    assert set(reply.locator(".ww-section-h").all_inner_texts()) <= set(FRENCH_HEADINGS.values())
     widget.shot("24-cross-origin-french")
 
     # A cross-origin POST with a JSON body (preflighted) reaches the feedback store too.

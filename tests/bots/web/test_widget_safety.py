@@ -33,8 +33,11 @@ def test_markup_in_a_corpus_document_shows_as_text(live_server: Any, open_page: 
     answer = reply.locator(".ww-answer")
     expect(answer).to_contain_text(IMG)
     expect(answer).to_contain_text(SCRIPT)
+    hostile = answer.locator('.ww-bottomline[data-document-id="test-markup-injection"]')
+    expect(hostile.locator(".ww-bl-title")).to_have_text(f"Youth drop-in centre vandalism {IMG} {SCRIPT}")
     reply.locator(".ww-sources summary").click()
-    card = reply.locator('.ww-source[data-document-id="test-markup-injection"]')
+    quoting = widget.page.locator(".ww-quote", has_text=IMG)
+    card = reply.locator('.ww-source[data-document-id="test-markup-injection"]').filter(has=quoting).first
     expect(card.locator(".ww-source-title")).to_have_text(f"Youth drop-in centre vandalism {IMG} {SCRIPT}")
     expect(card.locator(".ww-rating")).to_contain_text("Test fixture <img src=x onerror=alert(3)>")
     expect(card.locator(".ww-quote")).to_contain_text(IMG)
@@ -81,9 +84,10 @@ def test_a_javascript_url_from_the_api_never_becomes_a_link(live_server: Any, op
         body = response.text()
         body = re.sub(r'"url": "[^"]*"', '"url": "javascript:alert(document.domain)"', body)
         body = re.sub(r'"url": null', '"url": "javascript:alert(document.domain)"', body)
-        # and a Markdown link in the answer text, as streamed and as finally sent
+        # and a Markdown link in the streamed text and in every quoted passage and finding
         link = "[click here](javascript:alert(7)) "
-        body = body.replace('"text": "', f'"text": "{link}', 1).replace('"answer": "', f'"answer": "{link}', 1)
+        body = body.replace('"text": "', f'"text": "{link}', 1)
+        body = body.replace('"quote": "', f'"quote": "{link}').replace('"finding": "', f'"finding": "{link}')
         route.fulfill(response=response, body=body)
 
     widget = open_page(f"{live_server.url}/")
@@ -97,10 +101,11 @@ def test_a_javascript_url_from_the_api_never_becomes_a_link(live_server: Any, op
 
     reply.locator(".ww-sources summary").click()
     expect(reply.locator("a.ww-external")).to_have_count(0)
-    expect(reply.locator(".ww-nolink").first).to_have_text("No online link for this source.")
-    expect(reply.locator(".ww-answer")).to_contain_text("click here")
-    expect(reply.locator(".ww-answer a", has_text="click here")).to_have_count(0)
-    reply.locator(".ww-answer").get_by_text("click here", exact=True).click()
+    expect(reply.locator(".ww-nolink").first).to_have_text("no link")
+    expect(reply.locator(".ww-bl-finding").first).to_contain_text("click here")
+    expect(reply.locator(".ww-quote").first).to_contain_text("click here")
+    expect(reply.locator("a", has_text="click here")).to_have_count(0)
+    reply.locator(".ww-bl-finding").first.get_by_text("click here", exact=True).click()
     reply.locator(".ww-source-title").first.click()
     reply.locator(".ww-nolink").first.scroll_into_view_if_needed()
     widget.shot("14-javascript-url-refused")

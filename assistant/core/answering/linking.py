@@ -1,0 +1,183 @@
+"""Which interventions does a question name? Titles, aliases and acronyms, in any spelling.
+
+"does DARE work", "d.a.r.e. in grade 6", "scared stright tours" and "the Oregon foster care
+model" all name a document of the evidence base. Knowing that lets the answer lead with the
+program asked about, and lets the gate answer a question about a known program even when
+another word of it ("RCMP", "band council") is one the evidence never uses.
+
+Names come from each document's title (and the parts of a title around a parenthesis or a
+colon) and its `aliases` front matter. Matching is on normalised words: case, dots in
+acronyms, hyphens, British and American spellings and plurals do not matter; a longer name
+may carry one typo. A short acronym that is also an English word ("PATHS", "SNAP") must be
+written in capitals to count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from assistant.core.answering.text import STOPWORDS, stem_word
+
+# Program acronyms that are also everyday words: in lower case they are the word.
+COMMON_WORDS = frozenset(
+    "paths snap pop hub care act watch safe step reach aim fit link start hope bridge focus".split()
+)
+FUZZY_MIN_CHARS = 8
+FUZZY_MIN_RATIO = 90.0
+_SPELLINGS = {
+    "programme": "program",
+    "programmes": "programs",
+    "behaviour": "behavior",
+    "behavioural": "behavioral",
+    "neighbourhood": "neighborhood",
+    "neighbourhoods": "neighborhoods",
+    "centre": "center",
+    "centres": "centers",
+    "offence": "offense",
+    "offences": "offenses",
+    "defence": "defense",
+    "organisation": "organization",
+    "victimisation": "victimization",
+    "licence": "license",
+}
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}(?:[A-Za-z]\b)?")
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9]+")
+_TITLE_PARTS = re.compile(r"\s*(?:\(|\)|:|\s[-–—]\s)\s*")
+
+
+@dataclass(frozen=True)
+class Name:
+    document_id: str
+    text: str
+    tokens: tuple[str, ...]
+    is_title: bool
+    acronym: bool  # one short token written in capitals in the document
+
+
+@dataclass(frozen=True)
+class Link:
+    """A document the question names, and how."""
+
+    document_id: str
+    name: str
+    start: int  # token offsets in the question
+    end: int
+    exact: bool
+    specific: bool  # an acronym or a name of two words or more: it names this program and no other thing
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def _undot(text: str) -> str:
+    return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+
+
+def _token(word: str) -> str:
+    lower = _SPELLINGS.get(word.lower(), word.lower())
+    return stem_word(lower)
+
+
+def tokens_with_case(text: str) -> list[tuple[str, str]]:
+    """(normalised token, word as written) pairs; "D.A.R.E." is one token, "&" is "and"."""
+    text = _undot(text.replace("&", " and "))
+    return [(_token(w), w) for w in _TOKEN.findall(text)]
+
+
+def _names_of(document_id: str, title: str, aliases: Iterable[str]) -> list[Name]:
+    texts = [(title, True)]
+    texts += [(part, True) for part in _TITLE_PARTS.split(title) if part and part != title]
+    texts += [(alias, False) for alias in aliases]
+    names: list[Name] = []
+    seen: set[tuple[str, ...]] = set()
+    for text, is_title in texts:
+        pairs = tokens_with_case(text)
+        tokens = tuple(t for t, _ in pairs)
+        if not tokens or tokens in seen or all(t in STOPWORDS for t in tokens):
+            continue
+        written = pairs[0][1]
+        acronym = len(pairs) == 1 and len(written) <= 6 and written.isupper()
+        if is_title and text != title and len(tokens) == 1 and not acronym:
+            continue  # "Canada" in "Hub / Situation Tables (Canada)" names a country, not the program
+        seen.add(tokens)
+        names.append(Name(document_id, text.strip(), tokens, is_title, acronym))
+    return names
+
+
+class NameIndex:
+    """Every name of every document, to find the ones a question uses."""
+
+    def __init__(self, documents: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+        self.names: list[Name] = []
+        for document_id, title, aliases in documents:
+            self.names.extend(_names_of(document_id, title, aliases))
+        self._by_first: dict[str, list[Name]] = {}
+        for name in self.names:
+            self._by_first.setdefault(name.tokens[0], []).append(name)
+
+    def find(self, question: str) -> list[Link]:
+        """The documents the question names, in the order it names them; overlapping matches keep the longest."""
+        pairs = tokens_with_case(question)
+        tokens = [t for t, _ in pairs]
+        found: list[Link] = []
+        for i in range(len(tokens)):
+            for name in self._by_first.get(tokens[i], []):
+                k = len(name.tokens)
+                if tuple(tokens[i : i + k]) == name.tokens and self._written_as_name(name, pairs[i][1]):
+                    found.append(Link(name.document_id, name.text, i, i + k, True, _specific(name)))
+        found += self._fuzzy(tokens, pairs, found)
+        return _keep_longest(found)
+
+    @staticmethod
+    def _written_as_name(name: Name, written: str) -> bool:
+        if not name.acronym or len(written) < 2:
+            return True
+        lower = written.lower()
+        return not (written.islower() and (lower in COMMON_WORDS or lower in STOPWORDS))
+
+    def _fuzzy(self, tokens: list[str], pairs: list[tuple[str, str]], exact: list[Link]) -> list[Link]:
+        """Names of two words or more, or one long word, with one slip of the keyboard."""
+        taken = {j for link in exact for j in range(link.start, link.end)}
+        raw = [w.lower() for _, w in pairs]
+        found: list[Link] = []
+        for name in self.names:
+            target = " ".join(name.text.lower().split())
+            if len(target) < FUZZY_MIN_CHARS or name.acronym:
+                continue
+            k = len(name.tokens)
+            for i in range(len(tokens) - k + 1):
+                if any(j in taken for j in range(i, i + k)):
+                    continue
+                candidate = " ".join(raw[i : i + k])
+                if abs(len(candidate) - len(target)) > 3 or candidate[0] != target[0]:
+                    continue
+                if fuzz.ratio(candidate, _undot(target)) >= FUZZY_MIN_RATIO:
+                    found.append(Link(name.document_id, name.text, i, i + k, False, _specific(name)))
+        return found
+
+
+def _specific(name: Name) -> bool:
+    """ "Mentoring" names a practice but also a word of "drone-mentoring in the Yukon"; "Big Brothers Big
+    Sisters", "MST" and a full title name one program."""
+    return name.acronym or len(name.tokens) >= 2 or (name.is_title and len(name.text) >= 6)
+
+
+def _keep_longest(links: list[Link]) -> list[Link]:
+    """Where names overlap ("juvenile awareness programs" and "programs"), the longest wins; ties keep all."""
+    kept: list[Link] = []
+    for link in sorted(links, key=lambda x: (-x.length, x.start)):
+        if any(o.start < link.end and link.start < o.end and o.length > link.length for o in kept):
+            continue
+        kept.append(link)
+    kept.sort(key=lambda x: (x.start, not x.exact))
+    return kept
+
+
+def linked_documents(links: Iterable[Link]) -> list[str]:
+    """Document ids in the order the question names them, each once."""
+    return list(dict.fromkeys(link.document_id for link in links))

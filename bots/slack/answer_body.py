@@ -33,7 +33,7 @@ VERDICT_LABELS = {
 }
 # Only these kinds of document carry a verdict of their own; a guide or a review has none to show.
 VERDICT_KINDS = frozenset({"program", "practice"})
-RELATED_HEADINGS = {"alternative": "Better-supported alternatives"}
+RELATED_HEADINGS = {"alternative": "Better-supported alternatives", "see-also": "Also in the evidence base"}
 
 
 def section(text: str) -> Block:

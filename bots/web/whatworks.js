@@ -61,7 +61,7 @@
       newTab: "(opens in a new tab)",
       noLink: "no link",
       related: "Related",
-      relatedReasons: { alternative: "Better-supported alternatives" },
+      relatedReasons: { alternative: "Better-supported alternatives", "see-also": "Also in the evidence base" },
       sections: {
         effect: "What the evidence shows",
         describe: "What it is",
@@ -138,7 +138,7 @@
       newTab: "(s’ouvre dans un nouvel onglet)",
       noLink: "pas de lien",
       related: "À voir aussi",
-      relatedReasons: { alternative: "Solutions mieux appuyées" },
+      relatedReasons: { alternative: "Solutions mieux appuyées", "see-also": "Aussi dans la base de données probantes" },
       sections: {
         effect: "Ce que montrent les données",
         describe: "En quoi cela consiste",

@@ -162,7 +162,8 @@ def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: Evid
     assert names[0] == "reset"
     streamed = "".join(p["text"] for name, p in events if name == "delta")
     first_line = streamed.split("\n")[0]
-    assert first_line.startswith("**") and "street lighting" in first_line.lower()
+    assert first_line.startswith("**")
+    assert "street lighting" in first_line.lower()
     assert "What works" in first_line
 
 

@@ -18,13 +18,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from assistant.core.answering.text import STOPWORDS, stem_word
 
 # Program acronyms that are also everyday words: in lower case they are the word.
 COMMON_WORDS = frozenset(
-    "paths snap pop hub care act watch safe step reach aim fit link start hope bridge focus".split()
+    """paths snap pop hub care act watch safe step reach aim fit link start hope bridge focus
+    great cop rags coast""".split()
 )
 FUZZY_MIN_CHARS = 8
 FUZZY_MIN_RATIO = 90.0
@@ -119,9 +120,19 @@ class NameIndex:
         self._by_first: dict[str, list[Name]] = {}
         for name in self.names:
             self._by_first.setdefault(name.tokens[0], []).append(name)
+        # names long enough to carry a typo, as lower-case undotted text, by (number of words, first letter)
+        self._fuzzy_names: dict[tuple[int, str], list[tuple[str, Name]]] = {}
+        for name in self.names:
+            target = _undot(" ".join(name.text.lower().split()))
+            if len(target) >= FUZZY_MIN_CHARS and not name.acronym:
+                self._fuzzy_names.setdefault((len(name.tokens), target[0]), []).append((target, name))
+        self._fuzzy_lengths = sorted({k for k, _ in self._fuzzy_names})
 
-    def find(self, question: str) -> list[Link]:
-        """The documents the question names, in the order it names them; overlapping matches keep the longest."""
+    def find(self, question: str, fuzzy: bool = True) -> list[Link]:
+        """The documents the question names, in the order it names them; overlapping matches keep the longest.
+
+        `fuzzy=False` (for the evidence's own text, which spells names right) skips the typo search.
+        """
         pairs = tokens_with_case(question)
         tokens = [t for t, _ in pairs]
         found: list[Link] = []
@@ -130,7 +141,8 @@ class NameIndex:
                 k = len(name.tokens)
                 if tuple(tokens[i : i + k]) == name.tokens and self._written_as_name(name, pairs[i][1]):
                     found.append(Link(name.document_id, name.text, i, i + k, True, _specific(name)))
-        found += self._fuzzy(tokens, pairs, found)
+        if fuzzy:
+            found += self._fuzzy(pairs, found)
         return _keep_longest(found)
 
     @staticmethod
@@ -140,23 +152,31 @@ class NameIndex:
         lower = written.lower()
         return not (written.islower() and (lower in COMMON_WORDS or lower in STOPWORDS))
 
-    def _fuzzy(self, tokens: list[str], pairs: list[tuple[str, str]], exact: list[Link]) -> list[Link]:
-        """Names of two words or more, or one long word, with one slip of the keyboard."""
+    def _fuzzy(self, pairs: list[tuple[str, str]], exact: list[Link]) -> list[Link]:
+        """Names of two words or more, or one long word, with one slip of the keyboard.
+
+        A typo rarely hits the first letter, so each run of k words of the question is compared, in
+        one `cdist` call, only with the names of k words that start with the same letter.
+        """
         taken = {j for link in exact for j in range(link.start, link.end)}
         raw = [w.lower() for _, w in pairs]
         found: list[Link] = []
-        for name in self.names:
-            target = " ".join(name.text.lower().split())
-            if len(target) < FUZZY_MIN_CHARS or name.acronym:
-                continue
-            k = len(name.tokens)
-            for i in range(len(tokens) - k + 1):
-                if any(j in taken for j in range(i, i + k)):
+        for k in self._fuzzy_lengths:
+            groups: dict[str, list[int]] = {}
+            for i in range(len(raw) - k + 1):
+                if not taken.intersection(range(i, i + k)) and raw[i]:
+                    groups.setdefault(raw[i][0], []).append(i)
+            for letter, starts in groups.items():
+                names = self._fuzzy_names.get((k, letter))
+                if not names:
                     continue
-                candidate = " ".join(raw[i : i + k])
-                if abs(len(candidate) - len(target)) > 3 or candidate[0] != target[0]:
-                    continue
-                if fuzz.ratio(candidate, _undot(target)) >= FUZZY_MIN_RATIO:
+                candidates = [" ".join(raw[i : i + k]) for i in starts]
+                scores = process.cdist(
+                    candidates, [t for t, _ in names], scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, workers=1
+                )
+                for row, col in zip(*scores.nonzero(), strict=True):
+                    name = names[int(col)][1]
+                    i = starts[int(row)]
                     found.append(Link(name.document_id, name.text, i, i + k, False, _specific(name)))
         return found
 

@@ -20,6 +20,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlparse
 
 from assistant.core.answering.extractive import Selection, sentence_units, wants_effect
@@ -51,6 +52,7 @@ RATED_KINDS = ("program", "practice")
 WEAK_VERDICTS = (EvidenceVerdict.HARMFUL, EvidenceVerdict.NO_EFFECT, EvidenceVerdict.MIXED)
 STRONG_VERDICTS = (EvidenceVerdict.EFFECTIVE, EvidenceVerdict.PROMISING)
 FINDING_SECTIONS = ("summary", "evidence")
+MENTIONS_CACHE = 200_000  # sentences of the evidence whose mentions are remembered (a corpus has ~10,000)
 
 _ID = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
 _BLANK = re.compile(r"_{3,}|\[\s?\]|\.{5,}|…{2,}")
@@ -134,6 +136,7 @@ class Library:
             for d in self.documents.values()
         )
         self._titles = {d.id: d.title for d in self.documents.values()}
+        self._mentions: dict[str, frozenset[str]] = {}
 
     def links(self, question: str, filters: dict[str, list[str]] | None = None) -> list[Link]:
         """Documents the question names (and that the request's filters allow)."""
@@ -164,11 +167,19 @@ class Library:
         """Cross-references such as "(see hot-spots-policing)" read as the document's title."""
         return _ID.sub(lambda m: self._titles.get(m.group(0), m.group(0)), text)
 
-    def mentions(self, text: str) -> set[str]:
-        """Programs and practices a piece of text names or cross-references (not guides or rating bodies)."""
-        named = {link.document_id for link in self.names.find(text)}
-        named |= {m.group(0) for m in _ID.finditer(text) if m.group(0) in self.documents}
-        return {d for d in named if d in self.documents and self.documents[d].rated}
+    def mentions(self, text: str) -> frozenset[str]:
+        """Programs and practices a piece of text names or cross-references (not guides or rating bodies).
+
+        Asked of the same sentences of the evidence again and again, so remembered per text.
+        """
+        found = self._mentions.get(text)
+        if found is None:
+            named = {link.document_id for link in self.names.find(text, fuzzy=False)}
+            named |= {m.group(0) for m in _ID.finditer(text) if m.group(0) in self.documents}
+            found = frozenset(d for d in named if d in self.documents and self.documents[d].rated)
+            if len(self._mentions) < MENTIONS_CACHE:
+                self._mentions[text] = found
+        return found
 
 
 _libraries: weakref.WeakKeyDictionary[EvidenceSnapshot, Library] = weakref.WeakKeyDictionary()
@@ -227,6 +238,18 @@ class AnswerPlan:
         return n
 
 
+# The evidence's sentences, and their stems, are the same for every question: split and stem them once.
+@lru_cache(maxsize=20_000)
+def _units_of(text: str) -> tuple[str, ...]:
+    return tuple(sentence_units(text))
+
+
+@lru_cache(maxsize=200_000)
+def _stems_of(unit: str) -> frozenset[str]:
+    return frozenset(content_stems(unit))
+
+
+@lru_cache(maxsize=200_000)
 def _quotable(unit: str) -> bool:
     """Template blanks and bare form labels ("Program name:") are never quoted."""
     return not _BLANK.search(unit) and not _FORM_FIELD.match(unit) and len(unit.split()) >= 4
@@ -240,10 +263,10 @@ def _pick(
     allowed: Callable[[str], bool],
 ) -> tuple[Chunk, str] | None:
     """The best-scoring quotable sentence of the chunks, grown by neighbours while it stays short."""
-    best: tuple[float, int, Chunk, list[str], int] | None = None
+    best: tuple[float, int, Chunk, tuple[str, ...], int] | None = None
     order = 0
     for chunk in chunks:
-        units = sentence_units(chunk.text)
+        units = _units_of(chunk.text)
         for i, unit in enumerate(units):
             order += 1
             if not _quotable(unit) or not allowed(unit) or len(unit.split()) > limit + 15:
@@ -259,7 +282,7 @@ def _pick(
     # a sentence that shares nothing with the question stays alone; a relevant one may take a neighbour
     while True:
         options = [
-            (len(wanted & content_stems(units[j])), j)
+            (len(wanted & _stems_of(units[j])), j)
             for j in (lo - 1, hi + 1)
             if 0 <= j < len(units) and _quotable(units[j]) and allowed(units[j])
         ]
@@ -388,7 +411,7 @@ class Planner:
 
         def score(unit: str, order: int) -> float:
             s = 3.0 if _EFFECT_WORDS.search(unit) else 2.0 if _RATING.search(unit) else 0.0
-            s += min(3, len(wanted & content_stems(unit))) * 0.5
+            s += min(3, len(wanted & _stems_of(unit))) * 0.5
             s -= 4.0 if _UNCONFIRMED.search(unit) else 0.0
             s -= 1.0 if len(unit.split()) > FINDING_WORDS else 0.0
             s -= 2.0 if unit.lower().startswith("verdict:") and len(unit.split()) < 6 else 0.0
@@ -405,7 +428,7 @@ class Planner:
         wanted = content_stems(question)
 
         def score(unit: str, order: int) -> float:
-            s = float(len(wanted & content_stems(unit)))
+            s = float(len(wanted & _stems_of(unit)))
             if effect and _EFFECT_WORDS.search(unit):
                 s += 1.0
             return s - order * 0.01

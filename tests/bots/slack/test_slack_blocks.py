@@ -100,7 +100,7 @@ def test_related_documents_are_context_lines_after_the_sections() -> None:
             "Functional Family Therapy · :white_check_mark: What works · CrimeSolutions [2]",
             "Multisystemic Therapy · :seedling: Promising",
         ],
-        ["*Related*", "How to read ratings · CrimeSolutions"],  # a guide shows no verdict
+        ["*Also in the evidence base*", "How to read ratings · CrimeSolutions"],  # a guide shows no verdict
     ]
     kinds = [b["type"] for b in blocks]
     assert kinds.index("context") == 2, "bottom line, section, then the related documents"

@@ -110,8 +110,8 @@ def test_bottom_lines_then_sections_then_related_programs(live_server: Any, open
     expect(live).to_contain_text("A practitioner guide: Plan the visits")
 
     # A better-supported alternative, with its verdict and citation, opens its document in the panel;
-    # a see-also guide comes under "Related", with no verdict.
-    expect(reply.locator(".ww-related h3")).to_have_text(["Better-supported alternatives", "Related"])
+    # a see-also guide comes under "Also in the evidence base", with no verdict.
+    expect(reply.locator(".ww-related h3")).to_have_text(["Better-supported alternatives", "Also in the evidence base"])
     related = reply.locator(".ww-related[data-reason='alternative']")
     expect(related.locator(".ww-related-item .ww-badge")).to_have_text("What works")
     expect(related.locator(".ww-related-item .ww-rating")).to_have_text("Campbell review 2008")
@@ -187,7 +187,9 @@ def test_a_french_widget_says_its_headings_in_french(live_server: Any, open_page
     expect(headings).to_have_text(list(FRENCH_HEADINGS.values()))
     assert set(headings.evaluate_all("els => els.map((e) => e.lang)")) == {"fr"}
     expect(reply).not_to_contain_text("English label")
-    expect(reply.locator(".ww-related h3")).to_have_text(["Solutions mieux appuyées", "À voir aussi"])
+    expect(reply.locator(".ww-related h3")).to_have_text(
+        ["Solutions mieux appuyées", "Aussi dans la base de données probantes"]
+    )
     expect(reply.locator(".ww-bottomline .ww-badge")).to_have_text(["Néfaste", "Prometteur"])
     expect(reply.locator(".ww-answer")).to_have_attribute("lang", "en")  # titles and quotes keep the corpus's language
     reply.locator(".ww-sources summary").click()

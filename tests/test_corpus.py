@@ -20,9 +20,29 @@ def documents():
     return [load_document(path, 20_000_000) for path in FILES]
 
 
-def test_there_are_at_least_60_documents_in_four_formats(documents) -> None:
-    assert len(documents) >= 60
+def test_there_are_at_least_100_documents_in_four_formats(documents) -> None:
+    assert len(documents) >= 100
     assert {p.suffix for p in FILES} >= {".md", ".pdf", ".html", ".docx"}
+
+
+def test_a_third_of_programs_and_practices_are_rated_neither_effective_nor_promising(documents) -> None:
+    """Members most need to hear about the popular programs that do nothing or harm."""
+    rated = [d.metadata for d in documents if d.metadata.kind.value in ("program", "practice")]
+    other = [m for m in rated if m.verdict not in (EvidenceVerdict.EFFECTIVE, EvidenceVerdict.PROMISING)]
+    assert len(other) * 3 >= len(rated), (len(other), len(rated))
+
+
+def test_every_cross_reference_names_a_document(documents) -> None:
+    """ "(see juvenile-curfews)" becomes the document's title in answers: the id must exist."""
+    import re
+
+    ids = {d.metadata.id for d in documents}
+    for path in FILES:
+        if path.suffix != ".md":
+            continue
+        body = path.read_text(encoding="utf-8").split("---", 2)[-1]
+        for ref in re.findall(r"\(see ([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\)", body):
+            assert ref in ids, (path.name, ref)
 
 
 def test_every_document_validates_and_every_markdown_has_front_matter(documents) -> None:
@@ -52,6 +72,8 @@ def test_harmful_and_no_effect_programs_are_in_the_base(documents) -> None:
     verdicts = {d.metadata.id: d.metadata.verdict for d in documents}
     assert verdicts["scared-straight"] is EvidenceVerdict.HARMFUL
     assert verdicts["boot-camps"] is EvidenceVerdict.NO_EFFECT
+    assert verdicts["formal-processing-of-juveniles"] is EvidenceVerdict.HARMFUL
+    assert verdicts["juvenile-curfews"] is EvidenceVerdict.NO_EFFECT
 
 
 def test_no_corpus_file_is_over_1_mb() -> None:

@@ -42,20 +42,20 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     gate_threshold: float = Field(
-        default=0.84,
+        default=0.73,
         description="A question counts as covered when similarity + lexical_weight x coverage"
         " + scope_weight x scope - novelty_weight x novelty reaches this. Fitted by `whatworks calibrate`.",
     )
     gate_lexical_weight: float = Field(
-        default=1.16, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
+        default=0.57, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
     )
     gate_scope_weight: float = Field(
-        default=1.95,
+        default=1.37,
         ge=0,
         description="Weight of the question's closeness to in-scope example questions, against out-of-scope ones.",
     )
     gate_novelty_weight: float = Field(
-        default=0.59,
+        default=0.06,
         ge=0,
         description="Weight, subtracted, of how much of the question's meaning lies in words the evidence never uses.",
     )

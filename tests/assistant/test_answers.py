@@ -59,9 +59,15 @@ def test_a_question_about_a_known_program_is_answered_whatever_other_words_it_us
 
 
 def test_an_unknown_program_is_still_refused(corpus_service: EvidenceService) -> None:
-    response = _ask(corpus_service, "do gun buy-backs reduce shootings?")
+    response = _ask(corpus_service, "are anti-loitering sound devices that only teens can hear effective?")
     assert response.no_evidence
     assert response.summary == []
+
+
+def test_a_popular_program_that_does_nothing_is_said_to_do_nothing(corpus_service: EvidenceService) -> None:
+    response = _ask(corpus_service, "mayor wants a gun buyback before summer, do buy-backs reduce shootings?")
+    first = response.summary[0]
+    assert (first.document_id, first.verdict) == ("gun-buy-backs", "no-effect")
 
 
 # -- bottom line first, ordered by relevance, never by verdict -------------------------------------

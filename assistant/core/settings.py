@@ -47,15 +47,15 @@ class RetrievalSettings(BaseModel):
         " + scope_weight x scope - novelty_weight x novelty reaches this. Fitted by `whatworks calibrate`.",
     )
     gate_lexical_weight: float = Field(
-        default=0.57, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
+        default=0.61, ge=0, description="Weight of the IDF-weighted share of question words found in a top passage."
     )
     gate_scope_weight: float = Field(
-        default=1.37,
+        default=1.25,
         ge=0,
         description="Weight of the question's closeness to in-scope example questions, against out-of-scope ones.",
     )
     gate_novelty_weight: float = Field(
-        default=0.06,
+        default=0.16,
         ge=0,
         description="Weight, subtracted, of how much of the question's meaning lies in words the evidence never uses.",
     )

@@ -117,15 +117,19 @@ class NameIndex:
         self.names: list[Name] = []
         for document_id, title, aliases in documents:
             self.names.extend(_names_of(document_id, title, aliases))
-        self._by_first: dict[str, list[Name]] = {}
+        # exact matching: names by their tokens, and which lengths start with each token
+        self._exact: dict[tuple[str, ...], list[Name]] = {}
+        self._lengths: dict[str, set[int]] = {}
         for name in self.names:
-            self._by_first.setdefault(name.tokens[0], []).append(name)
+            self._exact.setdefault(name.tokens, []).append(name)
+            self._lengths.setdefault(name.tokens[0], set()).add(len(name.tokens))
         # names long enough to carry a typo, as lower-case undotted text, by (number of words, first letter)
         self._fuzzy_names: dict[tuple[int, str], list[tuple[str, Name]]] = {}
         for name in self.names:
             target = _undot(" ".join(name.text.lower().split()))
             if len(target) >= FUZZY_MIN_CHARS and not name.acronym:
                 self._fuzzy_names.setdefault((len(name.tokens), target[0]), []).append((target, name))
+        self._fuzzy_texts = {key: [t for t, _ in names] for key, names in self._fuzzy_names.items()}
         self._fuzzy_lengths = sorted({k for k, _ in self._fuzzy_names})
 
     def find(self, question: str, fuzzy: bool = True) -> list[Link]:
@@ -137,10 +141,10 @@ class NameIndex:
         tokens = [t for t, _ in pairs]
         found: list[Link] = []
         for i in range(len(tokens)):
-            for name in self._by_first.get(tokens[i], []):
-                k = len(name.tokens)
-                if tuple(tokens[i : i + k]) == name.tokens and self._written_as_name(name, pairs[i][1]):
-                    found.append(Link(name.document_id, name.text, i, i + k, True, _specific(name)))
+            for k in self._lengths.get(tokens[i], ()):
+                for name in self._exact.get(tuple(tokens[i : i + k]), ()):
+                    if self._written_as_name(name, pairs[i][1]):
+                        found.append(Link(name.document_id, name.text, i, i + k, True, _specific(name)))
         if fuzzy:
             found += self._fuzzy(pairs, found)
         return _keep_longest(found)
@@ -172,7 +176,11 @@ class NameIndex:
                     continue
                 candidates = [" ".join(raw[i : i + k]) for i in starts]
                 scores = process.cdist(
-                    candidates, [t for t, _ in names], scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, workers=1
+                    candidates,
+                    self._fuzzy_texts[(k, letter)],
+                    scorer=fuzz.ratio,
+                    score_cutoff=FUZZY_MIN_RATIO,
+                    workers=1,
                 )
                 for row, col in zip(*scores.nonzero(), strict=True):
                     name = names[int(col)][1]
@@ -190,10 +198,13 @@ def _specific(name: Name) -> bool:
 def _keep_longest(links: list[Link]) -> list[Link]:
     """Where names overlap ("juvenile awareness programs" and "programs"), the longest wins; ties keep all."""
     kept: list[Link] = []
+    longest: dict[int, int] = {}  # token offset -> length of the longest kept name covering it
     for link in sorted(links, key=lambda x: (-x.length, x.start)):
-        if any(o.start < link.end and link.start < o.end and o.length > link.length for o in kept):
+        if max((longest.get(i, 0) for i in range(link.start, link.end)), default=0) > link.length:
             continue
         kept.append(link)
+        for i in range(link.start, link.end):
+            longest[i] = max(longest.get(i, 0), link.length)
     kept.sort(key=lambda x: (x.start, not x.exact))
     return kept
 

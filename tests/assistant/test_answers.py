@@ -41,6 +41,7 @@ def test_names_are_found_in_any_spelling() -> None:
     assert [link.document_id for link in index.find("scared stright tours for teens")] == ["scared-straight"]
     # an acronym that is also a word counts only in capitals; a country in a title is not a name
     assert index.find("there are many paths to a safer city") == []
+    assert NameIndex([("cop", "Community-oriented policing", ["COP"])]).find("cops in schools") == []
     assert [link.document_id for link in index.find("what about PATHS?")] == ["paths"]
     assert index.find("what works in Canada?") == []
 

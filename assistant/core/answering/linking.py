@@ -151,10 +151,12 @@ class NameIndex:
 
     @staticmethod
     def _written_as_name(name: Name, written: str) -> bool:
-        if not name.acronym or len(written) < 2:
+        """An acronym written in lower case counts only as itself, uninflected, and not an everyday word:
+        "dare" is D.A.R.E., but "cops" is not COP and "paths" is not PATHS."""
+        if not name.acronym or len(written) < 2 or not written.islower():
             return True
         lower = written.lower()
-        return not (written.islower() and (lower in COMMON_WORDS or lower in STOPWORDS))
+        return lower == _undot(name.text).lower() and lower not in COMMON_WORDS and lower not in STOPWORDS
 
     def _fuzzy(self, pairs: list[tuple[str, str]], exact: list[Link]) -> list[Link]:
         """Names of two words or more, or one long word, with one slip of the keyboard.

@@ -16,6 +16,22 @@ from assistant.core.store import open_chroma
 from ingest.chunking import Chunker
 from ingest.sync import CorpusSync, SyncReport
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_whatworks(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `whatworks` command over the data directory of `settings`, run from the repo's root."""
+    import os
+
+    return subprocess.run(
+        [str(REPO / ".venv/bin/whatworks"), *args],
+        env={**os.environ, "WHATWORKS_DATA_DIR": str(settings.data_dir)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
 
 def make_chunker(settings: Settings, embedder: Embedder) -> Chunker:
     e = settings.embedding

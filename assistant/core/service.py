@@ -73,6 +73,7 @@ class EvidenceService:
         self.generator = generator
         self.retriever = HybridRetriever(embedder, settings.retrieval)
         self._gate: EvidenceGate | None = None
+        self._context_words: frozenset[str] | None = None
         self._snapshot: EvidenceSnapshot | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
@@ -139,7 +140,10 @@ class EvidenceService:
 
     @property
     def context_words(self) -> frozenset[str]:
-        return load_context_words(self.settings.context_words_path)
+        """Read once, like the gate that uses them; calibration asks for them once per question."""
+        if self._context_words is None:
+            self._context_words = load_context_words(self.settings.context_words_path)
+        return self._context_words
 
     def judge(
         self,

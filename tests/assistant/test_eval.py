@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from assistant.core.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import run_whatworks
 
 
 @pytest.mark.parametrize(
@@ -30,15 +27,10 @@ REPO = Path(__file__).resolve().parents[2]
 def test_whatworks_eval_meets_the_thresholds_kept_in_the_repo(
     corpus_settings: Settings, questions: str, thresholds: str, least: tuple[int, int, int]
 ) -> None:
-    env = {**os.environ, "WHATWORKS_DATA_DIR": str(corpus_settings.data_dir)}
-    run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks"), "eval", "--json", "--failures", "--questions", f"corpus/eval/{questions}"]
-        + ["--thresholds", f"corpus/eval/{thresholds}"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    run = run_whatworks(
+        corpus_settings,
+        *("eval", "--json", "--failures", "--questions", f"corpus/eval/{questions}"),
+        *("--thresholds", f"corpus/eval/{thresholds}"),
     )
     print(run.stdout)
     result = json.loads(run.stdout.strip().splitlines()[-1])
@@ -53,16 +45,7 @@ def test_whatworks_eval_meets_the_thresholds_kept_in_the_repo(
 def test_eval_fails_below_a_threshold(corpus_settings: Settings, tmp_path: Path) -> None:
     strict = tmp_path / "thresholds.yaml"
     strict.write_text("recall_at_5: 1.01\n", encoding="utf-8")
-    env = {**os.environ, "WHATWORKS_DATA_DIR": str(corpus_settings.data_dir)}
-    run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks"), "eval", "--questions", "corpus/eval/blind.yaml"]
-        + ["--thresholds", str(strict)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    run = run_whatworks(corpus_settings, "eval", "--questions", "corpus/eval/blind.yaml", "--thresholds", str(strict))
     assert run.returncode == 1
     assert "below threshold: recall_at_5" in run.stderr
 
@@ -81,15 +64,7 @@ def test_eval_leaves_no_trace_in_the_query_log_or_the_gap_list(corpus_settings: 
     records = RecordStore(corpus_settings.sql_url)
     with records.engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(questions)).scalar_one()
-    env = {**os.environ, "WHATWORKS_DATA_DIR": str(corpus_settings.data_dir)}
-    run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks"), "eval", "--questions", str(small), "--thresholds", str(tmp_path / "none")],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    run = run_whatworks(corpus_settings, "eval", "--questions", str(small), "--thresholds", str(tmp_path / "none"))
     assert run.returncode == 0, run.stderr
     with records.engine.connect() as conn:
         after = conn.execute(select(func.count()).select_from(questions)).scalar_one()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +15,7 @@ from assistant.core.calibration import fit_gate, score_gate
 from assistant.core.embeddings import FakeEmbedder
 from assistant.core.service import NO_EVIDENCE_TEXT, EvidenceService
 from assistant.core.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-
+from tests.helpers import run_whatworks
 
 # -- signals -----------------------------------------------------------------------------
 
@@ -138,15 +134,7 @@ def test_covered_questions_in_plain_words_are_answered(
 
 def test_calibrate_prints_the_shipped_gate_for_the_shipped_calibration_file(corpus_settings: Settings) -> None:
     """The defaults in settings are what `whatworks calibrate` fits; re-run it after changing the corpus."""
-    env = {**os.environ, "WHATWORKS_DATA_DIR": str(corpus_settings.data_dir)}
-    run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks"), "calibrate", "--json"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    run = run_whatworks(corpus_settings, "calibrate", "--json")
     assert run.returncode == 0, run.stderr
     assert "WHATWORKS_RETRIEVAL__GATE_THRESHOLD=" in run.stdout
     result = json.loads(run.stdout.strip().splitlines()[-1])

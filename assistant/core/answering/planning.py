@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 from urllib.parse import urlparse
 
 from assistant.core.answering.extractive import Selection, sentence_units, wants_effect
@@ -147,9 +148,9 @@ class Library:
             and matches_filters(self.documents[link.document_id].chunks[0].metadata, filters)
         ]
 
-    def named(self, text: str) -> Named:
+    def named(self, text: str, links: list[Link] | None = None) -> Named:
         """The titles of the programs a text names, and its words without those names (for follow-ups)."""
-        links = self.links(text)
+        links = self.links(text) if links is None else links
         pairs = tokens_with_case(text)
         inside = {i for link in links for i in range(link.start, link.end)}
         rest = " ".join(w for i, (_, w) in enumerate(pairs) if i not in inside)
@@ -206,7 +207,6 @@ class AnswerPlan:
     passages: list[Passage] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
-    linked: list[str] = field(default_factory=list)
 
     @property
     def selection(self) -> Selection:
@@ -333,9 +333,9 @@ class Planner:
         links = lib.links(question) if links is None else links
         linked = [d for d in linked_documents(links) if d in lib.documents]
         intent = classify(question, len(linked))
-        plan = AnswerPlan(intent=intent, linked=linked)
+        plan = AnswerPlan(intent=intent)
         # the program's own name is in every sentence about it: what else the question asks is what counts
-        question = lib.named(question).rest
+        question = lib.named(question, links).rest
         retrieved_order = list(dict.fromkeys(p.chunk.document_id for p in ranked.passages))
         if linked:
             count = MAX_COMPARED if intent == "compare" else MAX_BOTTOM_LINES
@@ -486,16 +486,7 @@ class Planner:
                         continue
                     shown.add(other_id)
                     n = plan.cite(other, found[0], self.library.display(found[1]), None)
-                    related.append(
-                        RelatedProgram(
-                            document_id=other.id,
-                            title=other.title,
-                            kind=other.kind,
-                            verdict=other.verdict,
-                            rating_source=other.rating_source,
-                            n=n,
-                        )
-                    )
+                    related.append(_related_entry(other, n, "alternative"))
                     if len(related) >= MAX_RELATED:
                         return related
         return related
@@ -515,17 +506,7 @@ class Planner:
                 quote = picked[1]
             shown.add(doc.id)
             n = plan.cite(doc, passage.chunk, self.library.display(quote), passage)
-            found.append(
-                RelatedProgram(
-                    document_id=doc.id,
-                    title=doc.title,
-                    kind=doc.kind,
-                    verdict=doc.verdict,
-                    rating_source=doc.rating_source,
-                    reason="see-also",
-                    n=n,
-                )
-            )
+            found.append(_related_entry(doc, n, "see-also"))
         return found
 
     @staticmethod
@@ -546,6 +527,18 @@ class Planner:
                 i.n = new[i.n]
         for r in plan.related:
             r.n = new[r.n] if r.n is not None else None
+
+
+def _related_entry(doc: Document, n: int, reason: Literal["alternative", "see-also"]) -> RelatedProgram:
+    return RelatedProgram(
+        document_id=doc.id,
+        title=doc.title,
+        kind=doc.kind,
+        verdict=doc.verdict,
+        rating_source=doc.rating_source,
+        reason=reason,
+        n=n,
+    )
 
 
 def _in_order(library: Library, text: str) -> list[str]:

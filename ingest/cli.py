@@ -41,6 +41,14 @@ def main(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and chunk only; write nothing.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build a fresh collection, then switch to it.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with the summary as one JSON line.")] = False,
+    show_report: Annotated[
+        bool,
+        typer.Option(
+            "--report",
+            help="List each new or changed document: title, verdict, sections, chunks, link, suggested verdict, "
+            "warnings.",
+        ),
+    ] = False,
 ) -> None:
     """Sync the evidence base into the vector store; exits 1 when any file failed."""
     settings = Settings()
@@ -68,9 +76,14 @@ def main(
         report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
     for error in report.errors:
         typer.echo(f"failed: {error}", err=True)
+    if show_report:
+        for document in report.documents:
+            typer.echo("\n".join(document.lines()))
+        if not report.documents:
+            typer.echo("no new or changed documents")
     typer.echo(report.line())
     if as_json:
-        typer.echo(json.dumps({k: v for k, v in report.summary().items() if k != "errors"} | {"errors": report.errors}))
+        typer.echo(json.dumps(report.summary()))
     raise typer.Exit(1 if report.failed else 0)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,65 @@ from assistant.core.embeddings import Embedder
 from assistant.core.store import ChromaIndex, ChunkStore
 from ingest.chunking import Chunker
 from ingest.loaders import LoadedDocument, LoadError, discover, load_document
+from ingest.loaders.cleaning import repeated_lines
 
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class DocumentReport:
+    """What a curator needs to check about one new or changed document."""
+
+    source: str
+    status: str  # added | updated
+    id: str
+    title: str
+    verdict: str
+    curated: bool
+    sections: list[str]
+    chunks: int
+    link: str | None
+    suggested_verdict: str | None
+    suggested_by: str | None
+    suggested_statement: str | None
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, source: str, status: str, doc: LoadedDocument, chunks: int) -> DocumentReport:
+        suggested = doc.suggested
+        return cls(
+            source=source,
+            status=status,
+            id=doc.metadata.id,
+            title=doc.metadata.title,
+            verdict=doc.metadata.verdict.value,
+            curated=doc.curated,
+            sections=list(dict.fromkeys(b.section for b in doc.blocks if b.section)),
+            chunks=chunks,
+            link=next((s.url for s in doc.metadata.sources if s.url), None),
+            suggested_verdict=suggested.verdict.value if suggested else None,
+            suggested_by=suggested.rating_source if suggested else None,
+            suggested_statement=suggested.statement if suggested else None,
+            warnings=doc.warnings(),
+        )
+
+    def lines(self) -> list[str]:
+        verdict = self.verdict if self.curated else "not yet rated by our curators (no metadata)"
+        if self.suggested_verdict:
+            verdict += f'; the text says {self.suggested_verdict} ({self.suggested_by}): "{self.suggested_statement}"'
+        sections = ", ".join(self.sections[:8]) + (
+            f" (+{len(self.sections) - 8} more)" if len(self.sections) > 8 else ""
+        )
+        out = [
+            f"{self.status}: {self.source}",
+            f"  title:    {self.title}",
+            f"  verdict:  {verdict}",
+            f"  sections: {sections or '(none: one block of text)'}",
+            f"  chunks:   {self.chunks}",
+            f"  link:     {self.link or '(none)'}",
+        ]
+        out += [f"  warning:  {w}" for w in self.warnings]
+        return out
 
 
 @dataclass
@@ -38,6 +95,7 @@ class SyncReport:
     embedded: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    documents: list[DocumentReport] = field(default_factory=list)
     rebuilt: bool = False
     dry_run: bool = False
 
@@ -72,6 +130,23 @@ def _in_scope(source: str, roots: Sequence[Path]) -> bool:
         if path == r or r in path.parents:
             return True
     return False
+
+
+def strip_site_boilerplate(docs: list[LoadedDocument]) -> None:
+    """Lines that recur verbatim in three or more uncurated documents are a site's chrome: out of every block."""
+    repeated = repeated_lines(["\n".join(b.text for b in d.blocks) for d in docs])
+    if not repeated:
+        return
+    for doc in docs:
+        blocks = []
+        for block in doc.blocks:
+            lines = block.text.splitlines()
+            kept = [ln for ln in lines if " ".join(ln.split()) not in repeated]
+            doc.removed += len(lines) - len(kept)
+            if any(ln.strip() for ln in kept):
+                blocks.append(replace(block, text="\n".join(kept).strip()))
+        if blocks:  # a page made only of boilerplate keeps what it had rather than vanish
+            doc.blocks = blocks
 
 
 class CorpusSync:
@@ -125,6 +200,7 @@ class CorpusSync:
                 continue
             by_id[doc.metadata.id] = source
             docs[source] = doc
+        strip_site_boilerplate([d for d in docs.values() if not d.curated])
         return docs
 
     def run(self, roots: Sequence[Path], rebuild: bool = False, dry_run: bool = False) -> SyncReport:
@@ -162,6 +238,7 @@ class CorpusSync:
                 report.updated += 1
             else:
                 report.added += 1
+            report.documents.append(DocumentReport.of(source, "updated" if old_ids else "added", doc, len(chunks)))
             to_write = [c for c in chunks if c.id not in old_ids]
             pending.append((source, to_write, old_ids - new_ids))
 

@@ -33,6 +33,23 @@ def run_whatworks(settings: Settings, *args: str) -> subprocess.CompletedProcess
     )
 
 
+def run_ingest(data_dir: Path, *args: str, fake_model: bool = True) -> subprocess.CompletedProcess[str]:
+    """The real `whatworks-ingest` command into `data_dir`, run from the repo's root."""
+    import os
+
+    env = {**os.environ, "WHATWORKS_DATA_DIR": str(data_dir)}
+    if fake_model:
+        env["WHATWORKS_EMBEDDING__BACKEND"] = "fake"
+    return subprocess.run(
+        [str(REPO / ".venv/bin/whatworks-ingest"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
+
+
 def make_chunker(settings: Settings, embedder: Embedder) -> Chunker:
     e = settings.embedding
     return Chunker(embedder.count_tokens, e.chunk_tokens, e.chunk_overlap_tokens, e.max_tokens)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.core.answering.text import undot
 from assistant.core.chunks import Chunk
 
 
@@ -30,7 +31,10 @@ class BM25Index:
         self._retriever: Any = None
         if self.chunks:
             tokens = bm25s.tokenize(
-                [c.context_text() for c in self.chunks], stopwords="en", stemmer=self._stemmer, show_progress=False
+                [undot(c.context_text()) for c in self.chunks],
+                stopwords="en",
+                stemmer=self._stemmer,
+                show_progress=False,
             )
             self._retriever = bm25s.BM25()
             self._retriever.index(tokens, show_progress=False)
@@ -43,7 +47,7 @@ class BM25Index:
         if self._retriever is None:
             return np.zeros(0, dtype=np.float32)
         tokenized = self._bm25s.tokenize(
-            [query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
+            [undot(query)], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
         )
         terms = [t for t in tokenized[0] if t in self._retriever.vocab_dict]
         if not terms:

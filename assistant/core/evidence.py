@@ -30,7 +30,7 @@ VERDICT_HEADINGS: dict[EvidenceVerdict, str] = {
     EvidenceVerdict.MIXED: "Mixed evidence",
     EvidenceVerdict.NO_EFFECT: "No effect",
     EvidenceVerdict.HARMFUL: "Harmful",
-    EvidenceVerdict.NOT_RATED: "Not yet rated",
+    EvidenceVerdict.NOT_RATED: "Not yet rated by our curators",
 }
 
 

@@ -29,7 +29,7 @@ VERDICT_LABELS = {
     "mixed": "Mixed evidence",
     "no-effect": "No effect",
     "harmful": "Harmful",
-    "not-rated": "Not yet rated",
+    "not-rated": "Not yet rated by our curators",
 }
 # Only these kinds of document carry a verdict of their own; a guide or a review has none to show.
 VERDICT_KINDS = frozenset({"program", "practice"})

@@ -107,7 +107,7 @@
         mixed: "Mixed evidence",
         "no-effect": "No effect",
         harmful: "Harmful",
-        "not-rated": "Not yet rated",
+        "not-rated": "Not yet rated by our curators",
       },
     },
     fr: {
@@ -184,7 +184,7 @@
         mixed: "Résultats mitigés",
         "no-effect": "Aucun effet",
         harmful: "Néfaste",
-        "not-rated": "Pas encore évalué",
+        "not-rated": "Pas encore évalué par notre équipe",
       },
     },
   };

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from assistant.core.evidence import EvidenceMetadata
+from assistant.core.evidence import EvidenceMetadata, Source
+from ingest.loaders.cleaning import Cleaning, SuggestedRating, capitalised, suggested_rating
 
 
 class LoadError(Exception):
@@ -39,6 +40,77 @@ class LoadedDocument:
     metadata: EvidenceMetadata
     blocks: list[Block] = field(default_factory=list)
     content_hash: str = ""
+    curated: bool = True  # metadata from front matter or a .meta.yaml a curator wrote
+    removed: int = 0  # lines of page furniture and record fields taken out
+    suggested: SuggestedRating | None = None
+
+    def warnings(self) -> list[str]:
+        """What a curator should look at in this document, in plain words."""
+        out: list[str] = []
+        if not self.curated:
+            out.append(
+                f"no metadata: shown as not yet rated; add {self.path.stem}.meta.yaml (or front matter) "
+                "to confirm its title, verdict and sources"
+            )
+        if self.removed:
+            out.append(f"clutter removed: {self.removed} lines (navigation, record fields, links)")
+        if not any(s.url for s in self.metadata.sources):
+            out.append("no link: add a 'Source: URL' first line or a source with a url in the metadata")
+        if self.suggested is not None:
+            out.append(
+                f"the text says it is rated {self.suggested.verdict.value} by {self.suggested.rating_source}: "
+                "confirm the verdict in its metadata"
+            )
+        return out
+
+
+MAX_TITLE = 200
+
+
+def derived_title(*candidates: str | None) -> str | None:
+    """The first usable title, capitals kept, cut at a word under the length limit."""
+    for candidate in candidates:
+        title = " ".join((candidate or "").split()).strip(" #|-–—:")
+        if len(title) > MAX_TITLE:
+            title = title[: MAX_TITLE - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+        if len(title) >= 3:
+            return capitalised(title)
+    return None
+
+
+def uncurated_metadata(path: Path, title: str | None, cleaning: Cleaning | None = None) -> EvidenceMetadata:
+    """Metadata for a document nobody has described yet: its id, a title, and its link when known."""
+    recorded = cleaning.fields.get("title") if cleaning else None  # a catalogue record's own "Title:" field
+    title = derived_title(recorded, title, title_from_filename(path)) or slug_from_filename(path)
+    url = cleaning.url if cleaning else None
+    return EvidenceMetadata(
+        id=slug_from_filename(path),
+        title=title,
+        sources=[Source(title=title, url=url)] if url else [],
+        year=cleaning.year if cleaning else None,
+    )
+
+
+def uncurated_document(
+    path: Path, title: str | None, blocks: list[Block], cleaning: Cleaning, text: str
+) -> LoadedDocument:
+    """A document that came as it is: derived metadata, what cleaning removed, and any rating its text states."""
+    return LoadedDocument(
+        path=path,
+        metadata=uncurated_metadata(path, title, cleaning),
+        blocks=blocks,
+        curated=False,
+        removed=len(cleaning.removed),
+        suggested=suggested_rating(text),
+    )
+
+
+def with_link(metadata: EvidenceMetadata, cleaning: Cleaning) -> EvidenceMetadata:
+    """Curated metadata that names no link gains the one the file itself gives."""
+    if cleaning.url and not any(s.url for s in metadata.sources):
+        source = Source(title=metadata.title, url=cleaning.url)
+        return metadata.model_copy(update={"sources": [*metadata.sources, source]})
+    return metadata
 
 
 def validate_metadata(path: Path, raw: Any, where: str = "front matter") -> EvidenceMetadata:
@@ -88,12 +160,13 @@ def read_text_file(path: Path) -> str:
 
 def title_from_filename(path: Path) -> str:
     stem = path.name.split(".")[0]
-    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or path.name
+    return capitalised(" ".join(stem.replace("-", " ").replace("_", " ").split())) or path.name
 
 
 def slug_from_filename(path: Path) -> str:
     import re
+    import unicodedata
 
-    stem = path.name.split(".")[0].lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
+    stem = unicodedata.normalize("NFKD", path.name.split(".")[0]).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:80].strip("-")
     return slug if len(slug) >= 2 else f"doc-{slug or 'x'}"

@@ -167,3 +167,121 @@ def test_sidecar_with_bad_field_names_the_sidecar(tmp_path: Path) -> None:
         load(tmp_path / "page.html")
     assert caught.value.path == sidecar
     assert caught.value.field == "kind"
+
+
+# Documents that come as they are: no metadata, page furniture, record fields, a Source line.
+
+DIV_SOUP = """<!DOCTYPE html>
+<!-- saved from url=(0049)https://www.example.gov/programs/gps-monitoring -->
+<html><head><title>GPS electronic monitoring | Example Justice Agency</title>
+<link rel="canonical" href="https://www.example.gov/programs/gps-monitoring"></head>
+<body>
+<div class="usa-banner">An official website of the United States government Here's how you know</div>
+<div class="menu"><a href="/">Home</a> | <a href="/topics">Topics</a> | <a href="/about">About</a></div>
+<div class="cookie">We use cookies to improve this site. Accept</div>
+<div class="content">
+<h1>GPS electronic monitoring of people on parole</h1>
+<div class="share">Share this page: Facebook Twitter Email</div>
+<h2>Program description</h2>
+<p>GPS electronic monitoring tracks the location of people released on parole with an ankle device that reports
+their movements to a supervising officer at all times of the day. Officers receive alerts when a person enters an
+exclusion zone around a victim's home or leaves the area set by the court.</p>
+<h2>Evaluation findings</h2>
+<p>The evaluation by Jeffrey A. Butts and colleagues compared people on GPS monitoring with people on standard
+parole. Those on GPS monitoring had fewer new arrests over one year than those on standard parole.</p>
+<p>This program is rated Promising by CrimeSolutions.</p>
+</div>
+<div class="footer">Subscribe to Stay Informed. Sign up for our newsletter in your inbox.</div>
+</body></html>"""
+
+
+def test_html_without_a_main_element_keeps_the_content_and_its_link(tmp_path: Path) -> None:
+    doc = load(write(tmp_path, "GPS_monitoring.html", DIV_SOUP))
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "fewer new arrests over one year" in text
+    assert "Jeffrey A. Butts" in text
+    for junk in ("official website", "Home", "cookies", "Share this page", "Subscribe", "newsletter"):
+        assert junk not in text, junk
+    assert doc.metadata.title == "GPS electronic monitoring of people on parole"
+    assert [s.url for s in doc.metadata.sources] == ["https://www.example.gov/programs/gps-monitoring"]
+    assert "Evaluation findings" in [b.section for b in doc.blocks]
+    assert doc.curated is False
+    assert doc.metadata.verdict is EvidenceVerdict.NOT_RATED
+    assert doc.suggested is not None
+    assert doc.suggested.verdict is EvidenceVerdict.PROMISING
+
+
+def test_saved_text_page_source_line_becomes_the_link_and_record_fields_leave_the_text(tmp_path: Path) -> None:
+    page = (
+        "URL: https://www.example.gov/library/abstracts/street-outreach\n\nskip navigation\n"
+        "Home | Help | Contact Us | Site Map\n\nStreet Outreach Evaluation\n\n"
+        "Date Published 2004 Length 27 pages Annotation This study followed 300 young people\n"
+        "contacted by street outreach workers in two cities over eighteen months.\n\n"
+        "Author(s)\nJeffrey A. Butts\n\nShare\nPrint\n"
+    )
+    doc = load(write(tmp_path, "street-outreach.txt", page))
+    text = "\n".join(b.text for b in doc.blocks)
+    assert text == (
+        "This study followed 300 young people contacted by street outreach workers in two cities over eighteen months."
+    )
+    assert doc.metadata.title == "Street Outreach Evaluation"
+    assert doc.metadata.year == 2004
+    assert doc.metadata.sources[0].url == "https://www.example.gov/library/abstracts/street-outreach"
+    assert doc.blocks[0].section == "Annotation"
+    assert doc.removed >= 8
+
+
+def test_titles_keep_their_capitals(tmp_path: Path) -> None:
+    doc = load(write(tmp_path, "GPS_electronic_monitoring.txt", "the tracking devices were worn for a year.\n"))
+    assert doc.metadata.title == "GPS electronic monitoring"
+    doc = load(
+        write(tmp_path, "notes.txt", "CCTV in car parks\n\nCameras in car parks were followed by fewer thefts.\n")
+    )
+    assert doc.metadata.title == "CCTV in car parks"
+
+
+def test_an_over_long_heading_becomes_a_shortened_title_not_a_crash(tmp_path: Path) -> None:
+    heading = "Findings " + "and more findings " * 30
+    doc = load(write(tmp_path, "long.md", f"# {heading}\n\nThe program reduced thefts.\n"))
+    assert 3 <= len(doc.metadata.title) <= 200
+    assert doc.metadata.title.endswith("…")
+    with pytest.raises(LoadError, match="no readable text"):
+        load(write(tmp_path, "only-furniture.md", "Home | Help | Contact Us | Site Map\n\nSubscribe\n"))
+
+
+def test_pdf_without_metadata_loses_running_heads_and_joins_wrapped_lines(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pages = [
+        [
+            "Street lighting and crime: a field report",
+            "Improved street lighting was installed on twelve residential streets in the",
+            "spring, and recorded burglaries on those streets fell over the following year",
+            "compared with similar streets nearby.",
+        ],
+        [
+            "The fall was larger at night than by day, which fits the idea that better",
+            "visibility deters offenders and brings more residents outdoors after dark.",
+        ],
+        [
+            "Residents on the relit streets also reported feeling safer when walking at",
+            "night, according to a survey before and after the work.",
+        ],
+    ]
+    for number, lines in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.cell(0, 8, "City of Example - Community Safety Report 2021", new_x="LMARGIN", new_y="NEXT")
+        for line in lines:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, f"Page {number} of 3", new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "lighting-report.pdf"
+    pdf.output(str(path))
+    doc = load(path)
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "Community Safety Report 2021" not in text
+    assert "Page 2 of 3" not in text
+    assert "in the spring, and recorded burglaries on those streets fell" in text  # one sentence again
+    assert doc.metadata.title == "Street lighting and crime: a field report"
+    assert [b.page for b in doc.blocks] == [1, 2, 3]

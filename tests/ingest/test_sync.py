@@ -17,7 +17,7 @@ from assistant.core.embeddings import FakeEmbedder
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
 from tests.conftest import CORPUS, free_port, make_settings
-from tests.helpers import ingest, start_server, stop_server
+from tests.helpers import ingest, run_ingest, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 FRONT = "---\nid: {id}\ntitle: {title}\nverdict: {verdict}\nsources:\n  - title: Source\n    url: https://example.org/{id}\n---\n"
@@ -112,15 +112,7 @@ def test_rebuild_switches_to_a_complete_new_collection(corpus_dir: Path, setting
 
 def test_cli_prints_a_summary_and_json_and_exits_1_on_failure(corpus_dir: Path, tmp_path: Path) -> None:
     (corpus_dir / "empty.md").write_text("", encoding="utf-8")
-    env = {**os.environ, "WHATWORKS_DATA_DIR": str(tmp_path / "cli-data"), "WHATWORKS_EMBEDDING__BACKEND": "fake"}
-    run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks-ingest"), str(corpus_dir), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
+    run = run_ingest(tmp_path / "cli-data", str(corpus_dir), "--json")
     assert run.returncode == 1
     assert "empty.md: the file is empty" in run.stderr
     lines = run.stdout.strip().splitlines()
@@ -138,15 +130,7 @@ def test_cli_prints_a_summary_and_json_and_exits_1_on_failure(corpus_dir: Path, 
 
 
 def test_dry_run_writes_nothing(corpus_dir: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "WHATWORKS_DATA_DIR": str(tmp_path / "dry"), "WHATWORKS_EMBEDDING__BACKEND": "fake"}
-    run = subprocess.run(
-        [str(REPO / ".venv/bin/whatworks-ingest"), str(corpus_dir), "--dry-run", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
+    run = run_ingest(tmp_path / "dry", str(corpus_dir), "--dry-run", "--json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().splitlines()[-1])["added"] == 3
     assert "would sync" in run.stdout

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from assistant.core.answering.text import STOPWORDS, stem_word
+from assistant.core.answering.text import STOPWORDS, stem_word, undot
 
 # Program acronyms that are also everyday words: in lower case they are the word.
 COMMON_WORDS = frozenset(
@@ -45,7 +45,6 @@ _SPELLINGS = {
     "victimisation": "victimization",
     "licence": "license",
 }
-_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}(?:[A-Za-z]\b)?")
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9]+")
 _TITLE_PARTS = re.compile(r"\s*(?:\(|\)|:|\s[-–—]\s)\s*")
 
@@ -75,10 +74,6 @@ class Link:
         return self.end - self.start
 
 
-def _undot(text: str) -> str:
-    return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
-
-
 def _token(word: str) -> str:
     lower = _SPELLINGS.get(word.lower(), word.lower())
     return stem_word(lower)
@@ -86,7 +81,7 @@ def _token(word: str) -> str:
 
 def tokens_with_case(text: str) -> list[tuple[str, str]]:
     """(normalised token, word as written) pairs; "D.A.R.E." is one token, "&" is "and"."""
-    text = _undot(text.replace("&", " and "))
+    text = undot(text.replace("&", " and "))
     return [(_token(w), w) for w in _TOKEN.findall(text)]
 
 
@@ -126,7 +121,7 @@ class NameIndex:
         # names long enough to carry a typo, as lower-case undotted text, by (number of words, first letter)
         self._fuzzy_names: dict[tuple[int, str], list[tuple[str, Name]]] = {}
         for name in self.names:
-            target = _undot(" ".join(name.text.lower().split()))
+            target = undot(" ".join(name.text.lower().split()))
             if len(target) >= FUZZY_MIN_CHARS and not name.acronym:
                 self._fuzzy_names.setdefault((len(name.tokens), target[0]), []).append((target, name))
         self._fuzzy_texts = {key: [t for t, _ in names] for key, names in self._fuzzy_names.items()}
@@ -156,7 +151,7 @@ class NameIndex:
         if not name.acronym or len(written) < 2 or not written.islower():
             return True
         lower = written.lower()
-        return lower == _undot(name.text).lower() and lower not in COMMON_WORDS and lower not in STOPWORDS
+        return lower == undot(name.text).lower() and lower not in COMMON_WORDS and lower not in STOPWORDS
 
     def _fuzzy(self, pairs: list[tuple[str, str]], exact: list[Link]) -> list[Link]:
         """Names of two words or more, or one long word, with one slip of the keyboard.

@@ -6,9 +6,18 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "approx.", "U.S.", "U.K.", "Dr.", "No.", "St.", "Mr.", "Ms.")
+# Dots that end no sentence: titles and abbreviations before a name or a number, initials
+# ("Jeffrey A. Butts"), dotted acronyms ("U.S.", "G.R.E.A.T."), and "No. 3" or "pp. 12".
+_NOT_AN_END = re.compile(
+    r"\b(?:e\.g|i\.e|et al|vs|approx|cf|ca|Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Inc|Ltd|Co|Corp|Dept|Gov|Rev|Fig|Vol|Ch"
+    r"|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|Ph\.D)\.(?=\s)"
+    r"|\b(?:No|Nos|pp?|para|art|s)\.(?=\s*\d)"
+    r"|(?<![A-Za-z.])[A-Z]\.(?=\s+(?:[A-Z]\.|[A-Z][a-z]))"
+    r"|\b(?:[A-Za-z]\.){2,}"
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:'[a-z]+)?")
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}(?:[A-Za-z]\b)?")
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he her here
@@ -20,11 +29,18 @@ STOPWORDS = frozenset(
 )
 
 
+def undot(text: str) -> str:
+    """Acronyms written with dots as plain words: "G.R.E.A.T." reads "GREAT", "U.S." reads "US".
+
+    Tokenisers drop one-letter words, so a dotted acronym would otherwise vanish from
+    lexical search and from the gate's vocabulary.
+    """
+    return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of `text`, so quotes stay verbatim slices."""
-    protected = text
-    for abbr in _ABBREVIATIONS:
-        protected = protected.replace(abbr, abbr.replace(".", "\x00"))
+    protected = _NOT_AN_END.sub(lambda m: m.group(0).replace(".", "\x00"), text)
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(protected):
@@ -82,7 +98,7 @@ class Vocabulary:
     def __init__(self, texts: Iterable[str]) -> None:
         known: set[str] = set()
         for text in texts:
-            known.update(words(text))
+            known.update(words(undot(text)))
         known.update(_stemmer().stemWords(list(known)))
         self._known = known
         # each long word less one letter: a question word equal to one of these lacks a letter,
@@ -100,7 +116,7 @@ class Vocabulary:
     def unknown(self, text: str) -> list[str]:
         """Content words of the text that the evidence never uses, in order (numbers are never unknown)."""
         found = []
-        for word in _WORD.findall(text):
+        for word in _WORD.findall(undot(text)):
             lower = word.lower().split("'")[0]  # "curfew's" is "curfew", "I'm" is "i"
             if lower in STOPWORDS or len(lower) < 2 or any(ch.isdigit() for ch in lower) or lower in self:
                 continue

@@ -13,7 +13,7 @@ from playwright.sync_api import Route, expect
 
 pytestmark = pytest.mark.slow
 
-VERDICT_WORDS = {"What works", "Promising", "Mixed evidence", "No effect", "Harmful", "Not yet rated"}
+VERDICT_WORDS = {"What works", "Promising", "Mixed evidence", "No effect", "Harmful", "Not yet rated by our curators"}
 
 # Records, on every change in the widget, the state of the newest reply and the length of its
 # answer text: proof that the answer appeared piece by piece.

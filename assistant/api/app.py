@@ -17,8 +17,10 @@ from starlette.concurrency import run_in_threadpool
 import assistant
 from assistant.api.routers import ask, documents, feedback, health
 from assistant.core.embeddings import Embedder
-from assistant.core.service import EvidenceService
+from assistant.core.records import RecordsUnavailable
+from assistant.core.service import EvidenceService, NotReady
 from assistant.core.settings import Settings
+from assistant.core.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ def _readable(exc: RequestValidationError) -> str:
     for error in exc.errors():
         loc = ".".join(str(p) for p in error["loc"] if p != "body")
         msg = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "string_unicode":
+            msg = "contains invalid Unicode (an unpaired surrogate): send it as UTF-8 text"
         if error["type"] == "extra_forbidden":
             msg = "unknown field: remove it (filters take settings, populations, countries, verdict)"
         parts.append(f"{loc}: {msg}" if loc else msg)
@@ -81,6 +85,18 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _readable(exc)}, status_code=422)
+
+    # A dependency that is down is a 503 a client can retry, never a bare 500.
+    @app.exception_handler(NotReady)
+    @app.exception_handler(StoreUnavailable)
+    @app.exception_handler(RecordsUnavailable)
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": f"{exc}; retry in a few seconds"}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request failed: %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "the assistant failed while answering; please retry"}, status_code=500)
 
     for router in (health.router, ask.router, feedback.router, documents.router):
         app.include_router(router)

@@ -6,11 +6,12 @@ for API users and for logs, and no face parses it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from assistant.core.evidence import EvidenceVerdict
+from assistant.core.inputs import MAX_TURN_CHARS, checked_text
 
 AnswerMode = Literal["extractive", "llm", "llm-fallback"]
 Intent = Literal["effect", "describe", "howto", "cost", "canada", "who", "compare"]
@@ -82,7 +83,7 @@ class Topic(BaseModel):
 
 class Message(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(max_length=MAX_TURN_CHARS)
     question_id: str | None = Field(
         default=None,
         max_length=64,
@@ -93,6 +94,16 @@ class Message(BaseModel):
         max_length=20,
         description="For an assistant turn without a question_id: the document ids it cited, in order.",
     )
+
+    @field_validator("content", "question_id")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else checked_text(value, "conversation turn", allow_empty=True)
+
+    @field_validator("cited")
+    @classmethod
+    def _cited(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [checked_text(v, "cited document id") for v in value]
 
 
 class AskResponse(BaseModel):
@@ -116,3 +127,23 @@ class AskResponse(BaseModel):
     standalone_question: str = Field(description="The question as searched (follow-ups made standalone).")
     dropped_sentences: int = Field(default=0, description="LLM sentences dropped for lack of support.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns: one sentence a person can act on."""
+
+    detail: str = Field(description="What went wrong and what to do, e.g. 'question: the question is empty'.")
+
+
+_ERRORS = {
+    401: "Missing or wrong X-API-Key header.",
+    404: "No answer or document with that id.",
+    409: "This voter already voted on this answer.",
+    422: "A field is invalid; `detail` names it and says what to send.",
+    503: "The evidence index or a store is unavailable; retry after `Retry-After` seconds.",
+}
+
+
+def error_responses(*extra: int) -> dict[int | str, dict[str, Any]]:
+    """The error statuses a route returns, each with the ErrorBody it sends (for the OpenAPI schema)."""
+    return {code: {"model": ErrorBody, "description": _ERRORS[code]} for code in sorted({401, 422, 503, *extra})}

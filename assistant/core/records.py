@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -23,7 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 metadata = MetaData()
 
@@ -59,6 +63,10 @@ class AlreadyVoted(Exception):
     pass
 
 
+class RecordsUnavailable(Exception):
+    """The query log cannot be read or written now (file removed or damaged, server down)."""
+
+
 class UnknownQuestion(Exception):
     pass
 
@@ -67,12 +75,51 @@ class RecordStore:
     """Writes and reads the query log; evidence gaps are the logged questions with no evidence."""
 
     def __init__(self, url: str) -> None:
+        self._sqlite_file: Path | None = None
         if url.startswith("sqlite:///"):
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
+            self._sqlite_file = Path(url.removeprefix("sqlite:///"))
+            self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
         metadata.create_all(self.engine)
+        self.lost_rows = 0
+        self._lock = threading.Lock()
+        self._broken = False
+
+    @contextmanager
+    def _guard(self, writing_a_question: bool = False) -> Iterator[None]:
+        """Turn a failing store into RecordsUnavailable, and reconnect on the next call.
+
+        The engine's pool holds connections to the file or server as it was: after a failure
+        they are dropped, so a restored file (or a server back up) is used without a restart,
+        and a SQLite file that vanished is created again with its tables.
+        """
+        with self._lock:
+            if self._broken or (self._sqlite_file is not None and not self._sqlite_file.exists()):
+                self.engine.dispose()
+                try:
+                    metadata.create_all(self.engine)
+                    self._broken = False
+                except (DBAPIError, OSError) as exc:
+                    self._fail(writing_a_question)
+                    raise RecordsUnavailable(f"the query log is unavailable: {_reason(exc)}") from None
+        try:
+            yield
+        except (DBAPIError, OSError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            with self._lock:
+                self._broken = True
+                self._fail(writing_a_question)
+            raise RecordsUnavailable(f"the query log is unavailable: {_reason(exc)}") from None
+
+    def _fail(self, writing_a_question: bool) -> None:
+        if writing_a_question:
+            self.lost_rows += 1
+
+    def ping(self) -> None:
+        """Raise RecordsUnavailable when the store cannot be read now."""
+        with self._guard(), self.engine.connect() as conn:
+            conn.execute(select(questions.c.id).limit(1)).all()
 
     def log_question(
         self,
@@ -86,7 +133,7 @@ class RecordStore:
         face: str = "api",
     ) -> str:
         qid = str(uuid.uuid4())
-        with self.engine.begin() as conn:
+        with self._guard(writing_a_question=True), self.engine.begin() as conn:
             conn.execute(
                 insert(questions).values(
                     id=qid,
@@ -105,7 +152,7 @@ class RecordStore:
 
     def turn(self, question_id: str) -> tuple[str, list[str]] | None:
         """The question as it was searched and the documents its answer cited, for a follow-up to continue."""
-        with self.engine.connect() as conn:
+        with self._guard(), self.engine.connect() as conn:
             row = conn.execute(
                 select(questions.c.standalone_question, questions.c.cited).where(questions.c.id == question_id)
             ).first()
@@ -114,7 +161,7 @@ class RecordStore:
         return str(row[0]), [str(d) for d in json.loads(row[1] or "[]")]
 
     def add_feedback(self, question_id: str, rating: str, comment: str | None, voter: str | None) -> None:
-        with self.engine.begin() as conn:
+        with self._guard(), self.engine.begin() as conn:
             if conn.execute(select(questions.c.id).where(questions.c.id == question_id)).first() is None:
                 raise UnknownQuestion(question_id)
             try:
@@ -131,7 +178,7 @@ class RecordStore:
                 raise AlreadyVoted(question_id) from None
 
     def feedback_for(self, question_id: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self._guard(), self.engine.connect() as conn:
             rows = conn.execute(
                 select(feedback.c.rating, feedback.c.comment, feedback.c.voter).where(
                     feedback.c.question_id == question_id
@@ -141,7 +188,7 @@ class RecordStore:
 
     def evidence_gaps(self, limit: int = 100) -> list[dict[str, Any]]:
         """The questions the evidence base could not answer, newest first."""
-        with self.engine.connect() as conn:
+        with self._guard(), self.engine.connect() as conn:
             rows = conn.execute(
                 select(
                     questions.c.id,
@@ -166,3 +213,8 @@ class RecordStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return text[:200] or type(exc).__name__

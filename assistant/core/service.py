@@ -24,10 +24,10 @@ from assistant.core.answering.planning import Library, Planner, library_of, rend
 from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AskResponse, Message, Topic
 from assistant.core.embeddings import Embedder
-from assistant.core.records import RecordStore
+from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever, Passage
 from assistant.core.settings import Settings
-from assistant.core.store import ChunkStore
+from assistant.core.store import ChunkStore, StoreUnavailable, unreachable_errors
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,23 @@ FILTER_KEYS = ("settings", "populations", "countries", "verdict")
 
 class NotReady(Exception):
     """The index is empty or still loading."""
+
+
+# The question_id of an answer given while the query log was down: the faces work as usual,
+# and a vote on it says why it cannot be recorded.
+UNLOGGED = "unlogged-"
+
+
+class InvalidRequest(ValueError):
+    """A request the evidence base cannot serve as asked; the message names the field and what to send."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    chunks: int
+    problems: list[str]
+    lost_log_rows: int  # questions answered but not logged since start-up, because the query log failed
 
 
 @dataclass
@@ -77,6 +94,7 @@ class EvidenceService:
         self._snapshot: EvidenceSnapshot | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
+        self._filter_values: tuple[str, dict[str, list[str]]] | None = None
 
     # -- keeping in step with the collection -------------------------------------------
     def refresh(self, force: bool = False) -> EvidenceSnapshot | None:
@@ -90,14 +108,14 @@ class EvidenceService:
             return self._snapshot
         with self._lock:
             self._checked_at = time.monotonic()
-            state = self.store_source(False)
+            state = self._store_state(False)
             current = self._snapshot
             if current is not None and state.generation == current.generation and not force:
                 return current
             if state.store is None:
                 self._snapshot = None
                 return None
-            state = self.store_source(True) if current is not None or force else state
+            state = self._store_state(True) if current is not None or force else state
             assert state.store is not None
             started = time.perf_counter()
             snapshot = EvidenceSnapshot(state.store, state.generation)
@@ -110,17 +128,32 @@ class EvidenceService:
             self._snapshot = snapshot
             return snapshot
 
+    def _store_state(self, reload: bool) -> StoreState:
+        try:
+            return self.store_source(reload)
+        except unreachable_errors() as exc:
+            raise StoreUnavailable(f"the evidence store (Chroma) is unreachable: {exc}") from None
+
     def snapshot(self) -> EvidenceSnapshot:
         snapshot = self.refresh()
         if snapshot is None or len(snapshot) == 0:
             raise NotReady("the evidence index is empty or still loading; run whatworks-ingest and retry")
         return snapshot
 
-    def readiness(self) -> tuple[bool, int]:
+    def readiness(self) -> Readiness:
+        """Whether questions can be answered now, and if not, why (each dependency checked live)."""
+        problems: list[str] = []
+        chunks = 0
         try:
-            return True, len(self.snapshot())
-        except NotReady:
-            return False, 0
+            self._store_state(False)
+            chunks = len(self.snapshot())
+        except (NotReady, StoreUnavailable) as exc:
+            problems.append(str(exc))
+        try:
+            self.records.ping()
+        except RecordsUnavailable as exc:
+            problems.append(str(exc))
+        return Readiness(not problems, chunks, problems, self.records.lost_rows)
 
     @property
     def gate(self) -> EvidenceGate:
@@ -190,6 +223,7 @@ class EvidenceService:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         snapshot = self.snapshot()
+        self.check_filters(filters)
         library = library_of(snapshot)
         yield "status", {"stage": "searching"}
         standalone = self._standalone(question, conversation, library)
@@ -292,9 +326,14 @@ class EvidenceService:
     ) -> str:
         if not record:
             return f"unrecorded-{uuid.uuid4()}"
-        return self.records.log_question(
-            question, standalone, no_evidence, mode, top_similarity, cited, [t.document_id for t in topics], face
-        )
+        try:
+            return self.records.log_question(
+                question, standalone, no_evidence, mode, top_similarity, cited, [t.document_id for t in topics], face
+            )
+        except RecordsUnavailable as exc:
+            # The member still gets the answer; the lost row is counted (readiness reports it) and logged.
+            log.error("answered without logging the question (%d lost so far): %s", self.records.lost_rows, exc)
+            return f"{UNLOGGED}{uuid.uuid4()}"
 
     def _standalone(self, question: str, conversation: list[Message] | None, library: Library) -> str:
         if self.generator is not None and conversation:
@@ -302,7 +341,14 @@ class EvidenceService:
         return standalone_question(question, conversation, self._memory(library))
 
     def _memory(self, library: Library) -> Memory:
-        return Memory(self.records.turn, library.named, library.title_of, library.is_program)
+        return Memory(self._turn, library.named, library.title_of, library.is_program)
+
+    def _turn(self, question_id: str) -> tuple[str, list[str]] | None:
+        """An earlier answer's topic; with the query log down, the turn's own `cited` list stands in."""
+        try:
+            return self.records.turn(question_id)
+        except RecordsUnavailable:
+            return None
 
     def nearest_topics(self, snapshot: EvidenceSnapshot, question: str, passages: list[Passage]) -> list[Topic]:
         """The documents nearest the question, offered as what the base does cover.
@@ -335,6 +381,8 @@ class EvidenceService:
 
     # -- feedback and documents ----------------------------------------------------------
     def add_feedback(self, question_id: str, rating: str, comment: str | None, voter: str | None) -> None:
+        if question_id.startswith(UNLOGGED):
+            raise RecordsUnavailable("this answer was given while the query log was down, so it cannot take a vote")
         self.records.add_feedback(question_id, rating, comment, voter)
 
     def feedback_for(self, question_id: str) -> list[dict[str, Any]]:
@@ -370,13 +418,36 @@ class EvidenceService:
         }
 
     def filter_values(self) -> dict[str, list[str]]:
-        """Values present in the index for each filter, for the API's validation and docs."""
+        """Values present in the index for each filter (worked out once per snapshot)."""
+        snapshot = self.snapshot()
+        cached = self._filter_values
+        if cached is not None and cached[0] == snapshot.generation:
+            return cached[1]
         values: dict[str, set[str]] = {k: set() for k in FILTER_KEYS}
-        for chunk in self.snapshot().chunks:
+        for chunk in snapshot.chunks:
             values["verdict"].add(str(chunk.metadata.get("verdict")))
             for key in ("settings", "populations", "countries"):
                 values[key].update(chunk.list_field(key))
-        return {k: sorted(v) for k, v in values.items()}
+        result = {k: sorted(v) for k, v in values.items()}
+        self._filter_values = (snapshot.generation, result)
+        return result
+
+    def check_filters(self, filters: dict[str, list[str]] | None) -> None:
+        """Free-text filter values must be ones the evidence base uses: anything else matches nothing."""
+        if not filters:
+            return
+        known = self.filter_values()
+        for key, values in filters.items():
+            if key not in FILTER_KEYS:
+                raise InvalidRequest(f"filters.{key}: unknown filter; use {', '.join(FILTER_KEYS)}")
+            if key not in ("populations", "countries"):
+                continue  # settings and verdicts are checked against their vocabulary by the request model
+            unknown = [v for v in values if v not in known[key]]
+            if unknown:
+                shown = ", ".join(known[key][:40])
+                raise InvalidRequest(
+                    f"filters.{key}: {unknown[0][:60]!r} is not used by any document; known values: {shown}"
+                )
 
 
 def no_evidence_answer(topics: list[Topic], logged: bool = True) -> str:

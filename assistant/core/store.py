@@ -21,6 +21,17 @@ from assistant.core.settings import Settings
 _PAGE = 2000
 
 
+class StoreUnavailable(Exception):
+    """The vector store cannot be reached (a Chroma server down or restarting); retrying later helps."""
+
+
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the store is not there", not "the request was wrong"."""
+    import httpx
+
+    return (ConnectionError, TimeoutError, httpx.TransportError)
+
+
 class ChunkStore(Protocol):
     """What ingestion and retrieval need of a vector store."""
 
@@ -143,15 +154,18 @@ class ChromaChunkStore:
     def query(
         self, embedding: Sequence[float], k: int, filters: dict[str, list[str]] | None = None
     ) -> list[tuple[Chunk, float]]:
-        n = min(k, self.count())
-        if n == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=n,
-            where=chroma_where(filters),
-            include=["documents", "metadatas", "distances"],
-        )
+        try:
+            n = min(k, self.count())
+            if n == 0:
+                return []
+            result = self._collection.query(
+                query_embeddings=[list(embedding)],
+                n_results=n,
+                where=chroma_where(filters),
+                include=["documents", "metadatas", "distances"],
+            )
+        except unreachable_errors() as exc:
+            raise StoreUnavailable(f"the evidence store (Chroma) is unreachable: {exc}") from None
         hits: list[tuple[Chunk, float]] = []
         for i, text, meta, dist in zip(
             result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True

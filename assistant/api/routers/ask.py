@@ -5,52 +5,70 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
-from assistant.core.answers import AskResponse, Message
+from assistant.core.answers import AskResponse, Message, error_responses
 from assistant.core.evidence import EvidenceVerdict, Setting
-from assistant.core.service import MAX_QUESTION_CHARS, NotReady
+from assistant.core.inputs import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES, MAX_TURNS, checked_text
+from assistant.core.service import MAX_QUESTION_CHARS, InvalidRequest, NotReady
+from assistant.core.store import StoreUnavailable
 
-router = APIRouter(prefix="/v1", tags=["ask"])
+router = APIRouter(prefix="/v1", tags=["ask"], responses=error_responses())
 log = logging.getLogger(__name__)
 
 
+FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FILTER_VALUE_CHARS)]
+
+
 class Filters(BaseModel):
-    """Any listed value within a field, every field given."""
+    """Any listed value within a field, every field given; values from `GET /v1/filters`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    settings: list[Setting] = Field(default_factory=list)
-    populations: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
-    verdict: list[EvidenceVerdict] = Field(default_factory=list)
+    settings: list[Setting] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    populations: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    countries: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    verdict: list[EvidenceVerdict] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+
+    @field_validator("populations", "countries")
+    @classmethod
+    def _values(cls, values: list[str]) -> list[str]:
+        return [checked_text(v, "filter value") for v in values]
 
     def as_dict(self) -> dict[str, list[str]]:
+        def unique(values: list[str]) -> list[str]:
+            return list(dict.fromkeys(values))
+
         return {
-            "settings": [s.value for s in self.settings],
-            "populations": [p.strip().lower() for p in self.populations],
-            "countries": [c.strip().lower() for c in self.countries],
-            "verdict": [v.value for v in self.verdict],
+            "settings": unique([s.value for s in self.settings]),
+            "populations": unique([p.strip().lower() for p in self.populations]),
+            "countries": unique([c.strip().lower() for c in self.countries]),
+            "verdict": unique([v.value for v in self.verdict]),
         }
 
 
 class AskBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description=f"The question, 1 to {MAX_QUESTION_CHARS} characters.")
-    conversation: list[Message] = Field(default_factory=list, max_length=40, description="Earlier turns, oldest first.")
+    question: str = Field(
+        min_length=1, max_length=MAX_QUESTION_CHARS, description=f"The question, 1 to {MAX_QUESTION_CHARS} characters."
+    )
+    conversation: list[Message] = Field(
+        default_factory=list, max_length=MAX_TURNS, description="Earlier turns, oldest first."
+    )
     filters: Filters | None = None
 
-    @field_validator("question")
+    @field_validator("question", mode="before")
     @classmethod
-    def _question(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("the question is empty: type a question")
+    def _question(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value  # the type check says what is wrong
+        value = checked_text(value, "question")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(
                 f"the question is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}: shorten it"
@@ -74,6 +92,8 @@ def ask(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Request) -
         )
     except NotReady as exc:
         raise _not_ready(exc) from None
+    except InvalidRequest as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 def _sse(event: str, data: object) -> str:
@@ -83,10 +103,12 @@ def _sse(event: str, data: object) -> str:
 @router.post("/ask/stream", responses={200: {"content": {"text/event-stream": {}}}})
 def ask_stream(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Request) -> StreamingResponse:
     """The same answer as Server-Sent Events: status, delta..., citations, done (or error)."""
-    ready, _ = service.readiness()
-    if not ready:
-        raise _not_ready(NotReady("the evidence index is empty or still loading; run whatworks-ingest and retry"))
+    service.snapshot()  # an empty index or a store that is down answers 503 before the stream starts
     filters = body.filters.as_dict() if body.filters else None
+    try:
+        service.check_filters(filters)
+    except InvalidRequest as exc:
+        raise HTTPException(422, str(exc)) from None
     face = request.headers.get("x-whatworks-face", "widget")
 
     def events() -> Iterator[str]:
@@ -94,8 +116,8 @@ def ask_stream(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Req
             for event, payload in service.ask_events(body.question, body.conversation, filters, face=face):
                 data = payload.model_dump(mode="json") if isinstance(payload, AskResponse) else payload
                 yield _sse(event, data)
-        except NotReady as exc:
-            yield _sse("error", {"detail": str(exc), "status": 503})
+        except (NotReady, StoreUnavailable) as exc:
+            yield _sse("error", {"detail": str(exc), "status": 503, "retry_after": 5})
         except Exception:
             log.exception("answering failed")
             yield _sse("error", {"detail": "the assistant failed while answering; please retry", "status": 500})

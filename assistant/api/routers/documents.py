@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
+from assistant.core.answers import error_responses
 from assistant.core.service import NotReady
 
-router = APIRouter(prefix="/v1", tags=["documents"])
+router = APIRouter(prefix="/v1", tags=["documents"], responses=error_responses(404))
 
 
 @router.get("/documents/{document_id}")

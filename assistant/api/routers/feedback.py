@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
+from assistant.core.answers import error_responses
+from assistant.core.inputs import MAX_COMMENT_CHARS, checked_text
 from assistant.core.records import AlreadyVoted, UnknownQuestion
 
-router = APIRouter(prefix="/v1", tags=["feedback"])
+router = APIRouter(prefix="/v1", tags=["feedback"], responses=error_responses(404, 409))
 
 
 class FeedbackBody(BaseModel):
@@ -18,8 +20,13 @@ class FeedbackBody(BaseModel):
 
     question_id: str = Field(min_length=1, max_length=64)
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=4000)
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
     voter: str | None = Field(default=None, max_length=200, description="Who voted (e.g. a Slack user id).")
+
+    @field_validator("question_id", "comment", "voter")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else checked_text(value, str(info.field_name).replace("_", " "), allow_empty=True)
 
 
 class FeedbackResponse(BaseModel):

@@ -11,6 +11,7 @@ document vanish, and a run killed at any point is repaired by the next run.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from ingest.loaders import LoadedDocument, LoadError, discover, load_document
 from ingest.loaders.cleaning import repeated_lines
 
 Progress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -132,6 +134,15 @@ def _in_scope(source: str, roots: Sequence[Path]) -> bool:
     return False
 
 
+def unexpected(exc: Exception) -> str:
+    """A failure no check foresaw, said so that a curator can act: what broke, and what to send us."""
+    detail = " ".join(str(exc).split())[:300]
+    return (
+        f"could not be ingested ({type(exc).__name__}: {detail}); the rest of the corpus is unaffected. "
+        "Check the file opens and saves as UTF-8, or report it with the file attached"
+    )
+
+
 def strip_site_boilerplate(docs: list[LoadedDocument]) -> None:
     """Lines that recur verbatim in three or more uncurated documents are a site's chrome: out of every block."""
     repeated = repeated_lines(["\n".join(b.text for b in d.blocks) for d in docs])
@@ -198,6 +209,13 @@ class CorpusSync:
                 report.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
                 self._failed.add(source)
                 continue
+            except Exception as exc:  # whatever a file holds, its failure is its own, never the run's
+                log.exception("unexpected failure loading %s", path)
+                report.failed += 1
+                report.errors.append(f"{path}: {unexpected(exc)}")
+                docs.pop(source, None)
+                self._failed.add(source)
+                continue
             by_id[doc.metadata.id] = source
             docs[source] = doc
         strip_site_boilerplate([d for d in docs.values() if not d.curated])
@@ -228,7 +246,15 @@ class CorpusSync:
 
         pending: list[tuple[str, list[Chunk], set[str]]] = []
         for source, doc in docs.items():
-            chunks = self.chunker.split(doc, source)
+            try:
+                chunks = self.chunker.split(doc, source)
+            except Exception as exc:
+                log.exception("unexpected failure chunking %s", source)
+                report.failed += 1
+                report.errors.append(f"{source}: {unexpected(exc)}")
+                self._failed.add(source)
+                ids_by_source.pop(source, None)  # its chunks already in the index stay
+                continue
             new_ids = {c.id for c in chunks}
             old_ids = ids_by_source.pop(source, set())
             if new_ids == old_ids:

@@ -37,11 +37,12 @@ RELATED_HEADINGS = {"alternative": "Better-supported alternatives", "see-also": 
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    # verbatim: Slack must never turn a document's words into links, mentions or channel names
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
 def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t, "verbatim": True} for t in texts]}
 
 
 def verdict_badge(verdict: str, label: str | None = None) -> str:

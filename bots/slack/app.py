@@ -102,7 +102,8 @@ def run(argv: list[str] | None = None) -> None:
             from bots.slack.http_server import EVENTS_PATH, create_http_app
 
             log.info("serving Slack requests at http://%s:%d%s", args.host, args.port, EVENTS_PATH)
-            uvicorn.run(create_http_app(app), host=args.host, port=args.port, log_level=args.log_level.lower())
+            secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
+            uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port, log_level=args.log_level.lower())
         else:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 

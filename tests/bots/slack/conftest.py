@@ -14,7 +14,7 @@ from bots.slack.api_client import WhatworksClient
 from bots.slack.app import create_slack_app
 from bots.slack.http_server import EVENTS_PATH, create_http_app
 from bots.slack.recent import RecentAnswers
-from tests.bots.slack.harness import SlackSender, bot_settings, serve_asgi
+from tests.bots.slack.harness import SlackSender, bot_settings, secret_of, serve_asgi
 from tests.bots.slack.standin import SlackStandIn
 
 
@@ -33,8 +33,9 @@ def serve_bot(standin: SlackStandIn) -> BotFactory:
 
     @contextmanager
     def serve(client: WhatworksClient, recent: RecentAnswers | None = None) -> Iterator[SlackSender]:
-        app = create_slack_app(bot_settings(standin), client, recent=recent)
-        with serve_asgi(create_http_app(app)) as url:
+        settings = bot_settings(standin)
+        app = create_slack_app(settings, client, recent=recent)
+        with serve_asgi(create_http_app(app, secret_of(settings))) as url:
             yield SlackSender(url + EVENTS_PATH)
 
     return serve

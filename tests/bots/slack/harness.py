@@ -41,6 +41,10 @@ def bot_settings(standin: SlackStandIn, **overrides: object) -> SlackSettings:
     return SlackSettings.model_validate(values)
 
 
+def secret_of(settings: SlackSettings) -> str | None:
+    return settings.signing_secret.get_secret_value() if settings.signing_secret else None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -256,7 +256,7 @@ def test_thanks_names_every_voter_once_under_the_buttons() -> None:
 def test_byline_refuses_what_is_not_a_user_id() -> None:
     assert byline("U0ALICE01", "shared", "does <b> work?") == {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": "<@U0ALICE01> shared: “does &lt;b&gt; work?”"}],
+        "elements": [{"type": "mrkdwn", "text": "<@U0ALICE01> shared: “does &lt;b&gt; work?”", "verbatim": True}],
     }
     assert byline("!channel", "shared", "q") is None
 

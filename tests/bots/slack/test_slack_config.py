@@ -18,7 +18,15 @@ from bots.slack.app import create_slack_app, run
 from bots.slack.config import load_slack_settings, missing_for
 from bots.slack.http_server import EVENTS_PATH, create_http_app
 from tests.bots.slack.block_checks import texts_of
-from tests.bots.slack.harness import SIGNING_SECRET, SlackSender, bot_settings, free_port, message_event, serve_asgi
+from tests.bots.slack.harness import (
+    SIGNING_SECRET,
+    SlackSender,
+    bot_settings,
+    free_port,
+    message_event,
+    secret_of,
+    serve_asgi,
+)
 from tests.bots.slack.standin import BOT_TOKEN, SlackStandIn
 
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
@@ -75,7 +83,10 @@ def test_run_refuses_to_start_without_what_the_mode_needs(
 def test_without_a_signing_secret_no_http_request_verifies(standin: SlackStandIn) -> None:
     """Socket Mode needs no secret; then an empty-key signature (which anyone can make) must still fail."""
     settings = bot_settings(standin, signing_secret=None)
-    with WhatworksClient("http://api.test") as api, serve_asgi(create_http_app(create_slack_app(settings, api))) as url:
+    with (
+        WhatworksClient("http://api.test") as api,
+        serve_asgi(create_http_app(create_slack_app(settings, api), secret_of(settings))) as url,
+    ):
         sender = SlackSender(url + EVENTS_PATH, secret="")
         body = json.dumps({"type": "url_verification", "challenge": "c", "token": "t"})
         assert sender.post(body, "application/json").status_code == 401
@@ -89,7 +100,7 @@ def test_a_bot_token_is_required_without_an_injected_client(standin: SlackStandI
 def test_http_server_has_a_health_check(standin: SlackStandIn) -> None:
     with (
         WhatworksClient("http://api.test") as api,
-        serve_asgi(create_http_app(create_slack_app(bot_settings(standin), api))) as url,
+        serve_asgi(create_http_app(create_slack_app(bot_settings(standin), api), SIGNING_SECRET)) as url,
     ):
         started = time.monotonic()
         assert SlackSender(url).http.get(url + "/healthz").json() == {"status": "ok"}

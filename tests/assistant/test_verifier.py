@@ -42,6 +42,7 @@ def verifier(embedder: Embedder) -> SentenceVerifier:
         ("A Blueprints review found that Scared Straight increased delinquency [1].", "program"),
         ("Scared Straight increased delinquency among adults in Canadian prisons [1].", "who-where"),
         ("Scared Straight increased delinquency; see https://evil.example for funding [1].", "detail"),
+        ("Scared Straight increased delinquency, so from now on you must fund Project X [1].", "detail"),
     ],
 )
 def test_the_issue_flips_are_rejected_with_their_reason(verifier: SentenceVerifier, sentence: str, check: str) -> None:

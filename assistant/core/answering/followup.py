@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.core.answering.text import content_stems
+from assistant.core.answering.text import carries_instruction, content_stems
 from assistant.core.answers import Message
 
 _FOLLOW_UP_START = re.compile(
@@ -115,7 +115,8 @@ def previous_turn(conversation: Sequence[Message], lookup: TurnLookup) -> Previo
             if found:
                 return PreviousTurn(found[0], tuple(found[1]))
             cited = cited or tuple(turn.cited or ())
-        elif content_stems(turn.content):
+        elif content_stems(turn.content) and not carries_instruction(turn.content):
+            # a turn that carries a role marker, a link or an instruction is no topic to search for
             return PreviousTurn(turn.content.strip(), cited)
     return None
 

@@ -10,13 +10,13 @@ from typing import Any
 from assistant.core.answering.extractive import Selection
 from assistant.core.answering.followup import Memory, standalone_question
 from assistant.core.answering.planning import AnswerPlan, render_markdown
-from assistant.core.answering.text import content_stems
+from assistant.core.answering.text import carries_instruction, content_stems
 from assistant.core.answers import AnswerMode, Message
 from assistant.core.embeddings import Embedder
 from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
 from assistant.core.retrieval import Passage
 from assistant.core.settings import LLMSettings
-from assistant.core.verification.verifier import CITATION, LINK, ROLE_MARKER, CitedPassage, SentenceVerifier
+from assistant.core.verification.verifier import CITATION, CitedPassage, SentenceVerifier
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class LLMAnswerer:
         except Exception:
             log.warning("follow-up rewrite by the LLM failed; using the rule-based one", exc_info=True)
             return fallback
-        return text if rewrite_is_safe(text, question, conversation) else fallback
+        return text if rewrite_is_safe(text, question, fallback) else fallback
 
     def answer_events(self, question: str, plan: AnswerPlan) -> Generator[tuple[str, Any], None, AnswerResult]:
         """Yield ('delta', ...) for each verified sentence; return the written text, or None to keep the plan's
@@ -148,12 +148,13 @@ class LLMAnswerer:
         return None, "llm-fallback", dropped
 
 
-def rewrite_is_safe(text: str, question: str, conversation: list[Message]) -> bool:
-    """An LLM's standalone question is kept only when it is a question built from the conversation's own
-    words: no role markers, links or instructions, and at most one content word the conversation never used."""
-    if not (5 <= len(text) <= 300) or ROLE_MARKER.search(text) or LINK.search(text):
+def rewrite_is_safe(text: str, question: str, topic: str) -> bool:
+    """An LLM's standalone question is kept only when it is a question built from the conversation's topic:
+    no role markers, links or instructions, and at most one content word that neither the question nor
+    the topic the rules carried over (never the raw turns, which a client may have forged) contains."""
+    if not (5 <= len(text) <= 300) or carries_instruction(text) or not text.rstrip().endswith("?"):
         return False
-    known = content_stems(question + " " + " ".join(t.content for t in conversation))
+    known = content_stems(question + " " + topic)
     words = content_stems(text)
     return bool(words & known) and len(words - known) <= 1
 

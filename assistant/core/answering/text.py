@@ -38,6 +38,23 @@ def undot(text: str) -> str:
     return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
 
 
+# What a conversation turn or a written sentence must never carry into a search or an answer:
+# role markers, links and addresses, and instructions to the assistant.
+ROLE_MARKER = re.compile(r"(?:^|\s)(?:system|assistant|user|human|developer)\s*:", re.I)
+LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|org|net|ca|gov|io|example)\b", re.I)
+INSTRUCTION = re.compile(
+    r"\b(?:ignore (?:all |the )?(?:previous|above|prior)|disregard|system\s*:|assistant\s*:|from now on|you must|"
+    r"you will|you are now|every answer|all answers|system prompt|click (?:here|the link)|visit|contact us|call now|"
+    r"sign up|subscribe)\b",
+    re.I,
+)
+
+
+def carries_instruction(text: str) -> bool:
+    """A role marker, a link or an instruction: text that steers the assistant rather than asks it."""
+    return bool(ROLE_MARKER.search(text) or LINK.search(text) or INSTRUCTION.search(text))
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of `text`, so quotes stay verbatim slices."""
     protected = _NOT_AN_END.sub(lambda m: m.group(0).replace(".", "\x00"), text)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.core.answering.text import INSTRUCTION, LINK, ROLE_MARKER
 from assistant.core.embeddings import Embedder
 from assistant.core.verification import lexicon as lx
 from assistant.core.verification.reading import (
@@ -44,13 +45,8 @@ from assistant.core.verification.reading import (
 )
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
-LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.\w+|\b[\w-]+\.(?:com|org|net|ca|gov|io|example)\b", re.I)
-ROLE_MARKER = re.compile(r"(?:^|\s)(?:system|assistant|user|human)\s*:", re.I)
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore (?:all |the )?(?:previous|above|prior)|system\s*:|assistant\s*:|from now on|you must|"
-    r"click (?:here|the link)|visit|contact us|call now|sign up|subscribe)\b",
-    re.I,
-)
+_INSTRUCTION = INSTRUCTION
+__all__ = ["CITATION", "LINK", "ROLE_MARKER", "CitedPassage", "SentenceVerifier"]
 NEGATIVE_VERDICTS = frozenset({"harmful", "no-effect", "mixed"})
 POSITIVE_VERDICTS = frozenset({"effective", "promising"})
 # Strength words a writer may use of a finding the passage does not hedge ("clear", "consistent").

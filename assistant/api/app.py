@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -100,6 +102,25 @@ def create_app(
 
     for router in (health.router, ask.router, feedback.router, documents.router):
         app.include_router(router)
+
+    def openapi_with_filter_values() -> dict[str, Any]:
+        """The schema, with the filter values the index uses as enums: the API accepts exactly these."""
+        base = FastAPI.openapi(app)
+        current = getattr(app.state, "service", None)
+        try:
+            known = current.filter_values() if current is not None else None
+        except Exception:  # an index that is empty or down: the schema without enums
+            known = None
+        if not known:
+            return base
+        schema = copy.deepcopy(base)
+        filters = schema.get("components", {}).get("schemas", {}).get("Filters", {}).get("properties", {})
+        for key in ("populations", "countries"):
+            if key in filters and known.get(key):
+                filters[key]["items"]["enum"] = known[key]
+        return schema
+
+    app.openapi = openapi_with_filter_values  # type: ignore[method-assign]
 
     web = widget_dir()
     if web.is_dir():

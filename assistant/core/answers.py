@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from assistant.core.evidence import EvidenceVerdict
-from assistant.core.inputs import MAX_TURN_CHARS, checked_text
+from assistant.core.inputs import MAX_TURN_CHARS, NO_CONTROL_PATTERN, VISIBLE_PATTERN, checked_text
 
 AnswerMode = Literal["extractive", "llm", "llm-fallback"]
 Intent = Literal["effect", "describe", "howto", "cost", "canada", "who", "compare"]
@@ -83,13 +83,14 @@ class Topic(BaseModel):
 
 class Message(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_TURN_CHARS)
+    content: str = Field(max_length=MAX_TURN_CHARS, json_schema_extra={"pattern": NO_CONTROL_PATTERN})
     question_id: str | None = Field(
         default=None,
         max_length=64,
+        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
         description="For an assistant turn: the question_id of that answer, so a follow-up continues its topic.",
     )
-    cited: list[Annotated[str, StringConstraints(max_length=80)]] | None = Field(
+    cited: list[Annotated[str, Field(max_length=80, json_schema_extra={"pattern": VISIBLE_PATTERN})]] | None = Field(
         default=None,
         max_length=20,
         description="For an assistant turn without a question_id: the document ids it cited, in order.",
@@ -136,6 +137,7 @@ class ErrorBody(BaseModel):
 
 
 _ERRORS = {
+    400: "The body could not be read as JSON.",
     401: "Missing or wrong X-API-Key header.",
     404: "No answer or document with that id.",
     409: "This voter already voted on this answer.",
@@ -146,4 +148,4 @@ _ERRORS = {
 
 def error_responses(*extra: int) -> dict[int | str, dict[str, Any]]:
     """The error statuses a route returns, each with the ErrorBody it sends (for the OpenAPI schema)."""
-    return {code: {"model": ErrorBody, "description": _ERRORS[code]} for code in sorted({401, 422, 503, *extra})}
+    return {code: {"model": ErrorBody, "description": _ERRORS[code]} for code in sorted({400, 401, 422, 503, *extra})}

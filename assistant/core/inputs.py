@@ -17,13 +17,19 @@ MAX_TURNS = 40
 MAX_TURN_CHARS = 20_000
 MAX_COMMENT_CHARS = 4_000
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# characters that show nothing: a text made only of these (and spaces) is empty
-_INVISIBLE = re.compile(
-    r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
-    r"\u3164\ufe00-\ufe0f\ufeff\uffa0]+"
+_CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+# characters that show nothing: a text made only of these is empty
+_INVISIBLE_CLASS = (
+    r"\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164"
+    r"\ufe00-\ufe0f\ufeff\uffa0"
 )
+# The same rules as JSON Schema patterns, so that the OpenAPI schema says what the API accepts.
+NO_CONTROL_PATTERN = rf"^[^{_CONTROL_CLASS}]*$"
+VISIBLE_PATTERN = rf"^[^{_CONTROL_CLASS}]*[^{_CONTROL_CLASS}{_INVISIBLE_CLASS}][^{_CONTROL_CLASS}]*$"
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(f"[{_CONTROL_CLASS}]")
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]+")
 
 
 def checked_text(value: str, what: str, allow_empty: bool = False) -> str:

@@ -9,12 +9,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
 from assistant.core.answers import AskResponse, Message, error_responses
 from assistant.core.evidence import EvidenceVerdict, Setting
-from assistant.core.inputs import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES, MAX_TURNS, checked_text
+from assistant.core.inputs import (
+    MAX_FILTER_VALUE_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_TURNS,
+    VISIBLE_PATTERN,
+    checked_text,
+)
 from assistant.core.service import MAX_QUESTION_CHARS, InvalidRequest, NotReady
 from assistant.core.store import StoreUnavailable
 
@@ -22,7 +28,9 @@ router = APIRouter(prefix="/v1", tags=["ask"], responses=error_responses())
 log = logging.getLogger(__name__)
 
 
-FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FILTER_VALUE_CHARS)]
+FilterValue = Annotated[
+    str, Field(min_length=1, max_length=MAX_FILTER_VALUE_CHARS, json_schema_extra={"pattern": VISIBLE_PATTERN})
+]
 
 
 class Filters(BaseModel):
@@ -56,7 +64,10 @@ class AskBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(
-        min_length=1, max_length=MAX_QUESTION_CHARS, description=f"The question, 1 to {MAX_QUESTION_CHARS} characters."
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description=f"The question, 1 to {MAX_QUESTION_CHARS} characters, not only spaces or invisible characters.",
+        json_schema_extra={"pattern": VISIBLE_PATTERN},
     )
     conversation: list[Message] = Field(
         default_factory=list, max_length=MAX_TURNS, description="Earlier turns, oldest first."
@@ -68,10 +79,11 @@ class AskBody(BaseModel):
     def _question(cls, value: object) -> object:
         if not isinstance(value, str):
             return value  # the type check says what is wrong
+        length = len(value)
         value = checked_text(value, "question")
-        if len(value) > MAX_QUESTION_CHARS:
+        if length > MAX_QUESTION_CHARS:
             raise ValueError(
-                f"the question is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}: shorten it"
+                f"the question is {length:,} characters long; the limit is {MAX_QUESTION_CHARS:,}: shorten it"
             )
         return value
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
 from assistant.core.answers import error_responses
-from assistant.core.inputs import MAX_COMMENT_CHARS, checked_text
+from assistant.core.inputs import MAX_COMMENT_CHARS, NO_CONTROL_PATTERN, checked_text
 from assistant.core.records import AlreadyVoted, UnknownQuestion
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=error_responses(404, 409))
@@ -18,10 +18,17 @@ router = APIRouter(prefix="/v1", tags=["feedback"], responses=error_responses(40
 class FeedbackBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question_id: str = Field(min_length=1, max_length=64)
+    question_id: str = Field(min_length=1, max_length=64, json_schema_extra={"pattern": NO_CONTROL_PATTERN})
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
-    voter: str | None = Field(default=None, max_length=200, description="Who voted (e.g. a Slack user id).")
+    comment: str | None = Field(
+        default=None, max_length=MAX_COMMENT_CHARS, json_schema_extra={"pattern": NO_CONTROL_PATTERN}
+    )
+    voter: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Who voted (e.g. a Slack user id).",
+        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
+    )
 
     @field_validator("question_id", "comment", "voter")
     @classmethod

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 import assistant
 from assistant.api.routers import ask, documents, feedback, health
+from assistant.api.voters import Voters
 from assistant.core.embeddings import Embedder
 from assistant.core.records import RecordsUnavailable
 from assistant.core.service import EvidenceService, NotReady
@@ -75,6 +76,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
+    secret = settings.api.session_secret
+    app.state.voters = Voters(secret.get_secret_value() if secret else None)
     if settings.api.allowed_origins:
         app.add_middleware(
             CORSMiddleware,

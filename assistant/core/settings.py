@@ -106,8 +106,13 @@ class APISettings(BaseModel):
     api_key: SecretStr | None = Field(
         default=None, description="When set, /v1/ask requests from bots must send it as X-API-Key."
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the widget's voter sessions and client fingerprints; give every replica the same "
+        "value. Unset: a new random secret at each start (sessions then last until a restart).",
+    )
 
-    _blank_key = field_validator("api_key", mode="before")(_blank_is_none)
+    _blank_key = field_validator("api_key", "session_secret", mode="before")(_blank_is_none)
 
 
 class SlackSettings(BaseModel):

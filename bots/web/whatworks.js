@@ -629,8 +629,21 @@
       credentials: "omit",
     });
     if (response.status === 409) return "already";
-    if (!response.ok) throw errorFromStatus(response.status, await readDetail(response), null);
+    if (!response.ok) {
+      const detail = await readDetail(response);
+      if (response.status === 422 && String(detail).startsWith("session:")) return "expired";
+      throw errorFromStatus(response.status, detail, null);
+    }
     return "ok";
+  }
+
+  /** A voter session from the server: what makes this tab's votes count once each. */
+  async function newVoterSession() {
+    const response = await fetch(`${API_BASE}/v1/sessions`, { method: "POST", credentials: "omit" });
+    if (!response.ok) throw errorFromStatus(response.status, await readDetail(response), null);
+    const data = await response.json();
+    if (!data || typeof data.session !== "string") throw new ApiError("dropped");
+    return data.session;
   }
 
   async function fetchDocument(id) {
@@ -665,12 +678,6 @@
 
   // ---------------------------------------------------------------- the page session
 
-  function randomId() {
-    const bytes = new Uint8Array(12);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
   /** The conversation of this tab, kept in sessionStorage so a reload or a new page keeps it. */
   class Session {
     constructor() {
@@ -685,13 +692,13 @@
             (x) => x && typeof x.question === "string" && x.response && typeof x.response.answer === "string",
           );
           this.votes = saved.votes && typeof saved.votes === "object" ? saved.votes : {};
-          this.voter = typeof saved.voter === "string" ? saved.voter : null;
+          // the voter session the server issued (POST /v1/sessions): votes count once per session
+          this.voter = typeof saved.voter === "string" && saved.voter.includes(".") ? saved.voter : null;
           this.open = saved.open === true;
         }
       } catch {
         // storage blocked or corrupt: start afresh
       }
-      this.voter = this.voter || `web-${randomId()}`;
     }
 
     save() {
@@ -1320,10 +1327,19 @@
       const send = async (rating, text) => {
         up.disabled = down.disabled = true;
         status.textContent = "";
-        const payload = { question_id: questionId, rating, voter: this.session.voter };
-        if (text) payload.comment = text;
         try {
-          const result = await postFeedback(payload);
+          let result = "expired";
+          for (let attempt = 0; attempt < 2 && result === "expired"; attempt += 1) {
+            // a session from an earlier server (restarted, or another replica's secret) is replaced once
+            if (!this.session.voter || attempt > 0) {
+              this.session.voter = await newVoterSession();
+              this.session.save();
+            }
+            const payload = { question_id: questionId, rating, session: this.session.voter };
+            if (text) payload.comment = text;
+            result = await postFeedback(payload);
+          }
+          if (result === "expired") throw new ApiError("session");
           // Sent from the comment form, which now closes: the focus stays here, on the outcome.
           const fromForm = form.contains(this.shadow.activeElement);
           form.hidden = true;

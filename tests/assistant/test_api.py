@@ -149,12 +149,47 @@ def test_feedback_is_stored_once_per_voter(client: TestClient, live_service) -> 
         client.post("/v1/feedback", json={"question_id": qid, "rating": "down", "comment": "too long"}).status_code
         == 201
     )
-    assert live_service.feedback_for(qid) == [
-        {"rating": "up", "comment": None, "voter": "U1"},
-        {"rating": "down", "comment": "too long", "voter": None},
-    ]
+    stored = live_service.feedback_for(qid)
+    assert stored[0] == {"rating": "up", "comment": None, "voter": "U1"}
+    assert (stored[1]["rating"], stored[1]["comment"]) == ("down", "too long")
+    assert stored[1]["voter"].startswith("client:")  # an anonymous vote counts once per client
+    repeats = [client.post("/v1/feedback", json={"question_id": qid, "rating": "down"}).status_code for _ in range(4)]
+    assert repeats == [409] * 4
+    assert len(live_service.feedback_for(qid)) == 2
     missing = client.post("/v1/feedback", json={"question_id": "nope", "rating": "up"})
     assert missing.status_code == 404
+
+
+def test_widget_votes_count_once_per_server_issued_session(client: TestClient, live_service) -> None:
+    qid = client.post("/v1/ask", json={"question": "does street lighting reduce crime"}).json()["question_id"]
+    first, second = (client.post("/v1/sessions").json()["session"] for _ in range(2))
+    assert first != second
+    assert client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "session": first}).status_code == 201
+    again = client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "session": first})
+    assert again.status_code == 409
+    assert client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "session": second}).status_code == 201
+    forged = client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "session": first[:-3] + "abc"})
+    assert forged.status_code == 422
+    assert forged.json()["detail"].startswith("session:")
+    assert [f["voter"].startswith("session:") for f in live_service.feedback_for(qid)] == [True, True]
+
+
+def test_a_named_voter_needs_the_api_key_when_one_is_set(live_settings: Settings, embedder, live_service) -> None:
+    settings = live_settings.model_copy(deep=True)
+    settings.api.api_key = __import__("pydantic").SecretStr("s3cret")
+    settings.api.allowed_origins = ["https://member.example"]
+    with TestClient(create_app(settings, embedder, service=live_service)) as keyed:
+        key = {"X-API-Key": "s3cret"}
+        qid = keyed.post("/v1/ask", json={"question": "does cctv work"}, headers=key).json()["question_id"]
+        named = {"question_id": qid, "rating": "up", "voter": "U9"}
+        assert keyed.post("/v1/feedback", json=named, headers=key).status_code == 201
+        # a browser on an allowed origin needs no key, but cannot name a voter: it counts as its client
+        forged = {"question_id": qid, "rating": "up", "voter": "U8"}
+        assert keyed.post("/v1/feedback", json=forged, headers={"Origin": "https://member.example"}).status_code == 201
+        voters = [f["voter"] for f in live_service.feedback_for(qid)]
+        assert voters[0] == "U9"
+        assert voters[1].startswith("client:")
+        assert "U8" not in voters
 
 
 def test_document_endpoint(client: TestClient) -> None:

@@ -139,6 +139,7 @@ class ErrorBody(BaseModel):
 _ERRORS = {
     400: "The body could not be read as JSON.",
     401: "Missing or wrong X-API-Key header.",
+    403: "A voter session this server did not issue (or issued before a restart): ask for a new one.",
     404: "No answer or document with that id.",
     409: "This voter already voted on this answer.",
     422: "A field is invalid; `detail` names it and says what to send.",

@@ -631,7 +631,7 @@
     if (response.status === 409) return "already";
     if (!response.ok) {
       const detail = await readDetail(response);
-      if (response.status === 422 && String(detail).startsWith("session:")) return "expired";
+      if (response.status === 403 && String(detail).startsWith("session:")) return "expired";
       throw errorFromStatus(response.status, detail, null);
     }
     return "ok";

@@ -169,7 +169,7 @@ def test_widget_votes_count_once_per_server_issued_session(client: TestClient, l
     assert again.status_code == 409
     assert client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "session": second}).status_code == 201
     forged = client.post("/v1/feedback", json={"question_id": qid, "rating": "up", "session": first[:-3] + "abc"})
-    assert forged.status_code == 422
+    assert forged.status_code == 403
     assert forged.json()["detail"].startswith("session:")
     assert [f["voter"].startswith("session:") for f in live_service.feedback_for(qid)] == [True, True]
 

@@ -13,7 +13,7 @@ from assistant.core.answers import error_responses
 from assistant.core.inputs import MAX_COMMENT_CHARS, NO_CONTROL_PATTERN, checked_text
 from assistant.core.records import AlreadyVoted, UnknownQuestion
 
-router = APIRouter(prefix="/v1", tags=["feedback"], responses=error_responses(404, 409))
+router = APIRouter(prefix="/v1", tags=["feedback"], responses=error_responses(403, 404, 409))
 
 
 class FeedbackBody(BaseModel):
@@ -73,7 +73,7 @@ def post_feedback(
     elif body.session:
         known = voters.of_session(body.session)
         if known is None:
-            raise HTTPException(422, "session: not a session this server issued; ask for one with POST /v1/sessions")
+            raise HTTPException(403, "session: not a session this server issued; ask for one with POST /v1/sessions")
         voter = known
     else:
         voter = voters.of_client(request.client.host if request.client else "unknown")

@@ -299,3 +299,30 @@ def test_follow_up_uses_the_earlier_turn_until_a_new_conversation(
     answered = widget.answer()
     expect(answered).not_to_have_class(re.compile("ww-msg--no-evidence"))
     expect(answered.locator(".ww-bottomline a.ww-cite").first).to_be_visible()
+
+
+def test_a_vote_with_a_session_from_an_earlier_server_gets_a_new_one(
+    live_server: Any, open_page: Callable[..., Any]
+) -> None:
+    """A tab that kept a session the server no longer knows (a restart, another replica) votes once all the same."""
+    service = live_server.app.state.service
+    widget = open_page(f"{live_server.url}/")
+    widget.open()
+    widget.ask("Does street lighting reduce crime?")
+    question_id = widget.answer().get_attribute("data-question-id")
+    widget.page.evaluate(
+        """() => {
+            const key = Object.keys(sessionStorage).find((k) => k.startsWith("whatworks:v1:"));
+            const state = JSON.parse(sessionStorage.getItem(key));
+            state.voter = "from-an-earlier-server.0123456789abcdef";
+            sessionStorage.setItem(key, JSON.stringify(state));
+        }"""
+    )
+    widget.page.reload()  # the panel and the conversation come back open, as the tab left them
+    answer = widget.answer()
+    answer.get_by_role("button", name="Helpful", exact=True).click()
+    expect(answer.locator(".ww-fb-status")).to_have_text("Thank you for your feedback.")
+    stored = service.feedback_for(question_id)
+    assert len(stored) == 1
+    assert stored[0]["voter"].startswith("session:")
+    assert stored[0]["voter"] != "session:from-an-earlier-server"

@@ -18,6 +18,9 @@ from ingest.loaders import LoadedDocument
 
 TokenCounter = Callable[[str], int]
 
+# Part of every chunk id: a release that stores more metadata per chunk bumps it, so the next
+# ingestion rewrites every chunk with the new fields instead of keeping the old ones as "unchanged".
+CHUNK_METADATA_VERSION = "2"
 _REFERENCE_SECTIONS = {"sources", "references", "bibliography", "further reading"}
 _SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
@@ -43,7 +46,9 @@ class Chunker:
 
     def split(self, doc: LoadedDocument, source: str) -> list[Chunk]:
         base = document_metadata(doc, source)
-        metadata_hash = hashlib.sha256(doc.metadata.model_dump_json().encode()).hexdigest()[:16]
+        metadata_hash = hashlib.sha256((CHUNK_METADATA_VERSION + doc.metadata.model_dump_json()).encode()).hexdigest()[
+            :16
+        ]
         chunks: list[Chunk] = []
         seen: set[str] = set()
         for block in doc.blocks:
@@ -90,6 +95,8 @@ def document_metadata(doc: LoadedDocument, source: str) -> dict[str, MetadataVal
         "doc_hash": doc.content_hash,
         "format": Path(source).suffix.lstrip(".").lower(),
         "aliases": "|".join(m.aliases),
+        "title_fr": m.title_fr or "",
+        "summary_fr": m.summary_fr or "",
     }
     if m.year is not None:
         meta["year"] = m.year

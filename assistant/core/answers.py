@@ -41,6 +41,9 @@ class BottomLine(BaseModel):
     strength: str | None = Field(default=None, description='e.g. "systematic review of 9 randomised trials".')
     finding: str = Field(description="The key finding, verbatim from the document's Evidence or Summary.")
     n: int = Field(description="The citation of the finding.")
+    language: Literal["en", "fr"] = Field(
+        default="en", description="The finding's language: a French answer quotes a document's French summary."
+    )
 
 
 class SectionItem(BaseModel):
@@ -111,6 +114,9 @@ class AskResponse(BaseModel):
     """The same payload for the CLI, the widget and Slack."""
 
     answer: str = Field(description="Markdown with inline [n] citations and a sources list (for API users).")
+    language: Literal["en", "fr"] = Field(
+        default="en", description="The answer's language (the question's); quotes keep their own."
+    )
     intent: Intent = Field(default="effect", description="What the question asks for; picks the sections quoted.")
     summary: list[BottomLine] = Field(
         default_factory=list, description="One line per intervention, most relevant first."

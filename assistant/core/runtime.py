@@ -38,7 +38,14 @@ def open_service(
         active, generation = index.state()
         return StoreState(index.active() if active else None, generation)
 
-    service = EvidenceService(settings, embedder, store_source, records, make_generator(settings, embedder))
+    multilingual = None
+    if settings.retrieval.multilingual:
+        from assistant.core.crosslingual import UniversalSentenceEncoder
+
+        multilingual = UniversalSentenceEncoder()
+    service = EvidenceService(
+        settings, embedder, store_source, records, make_generator(settings, embedder), multilingual=multilingual
+    )
     try:
         service.refresh(force=True)
         yield service

@@ -18,12 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from assistant.core.answering.extractive import EvidenceGate, GateSignals, select_passages
+from assistant.core.answering import french
+from assistant.core.answering.extractive import EvidenceGate, GateSignals, Selection, best_quote, select_passages
 from assistant.core.answering.followup import Memory, standalone_question, with_conversation
 from assistant.core.answering.planning import Library, Planner, library_of, render_head, render_markdown, render_tail
 from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AskResponse, Message, Topic
+from assistant.core.chunks import matches_filters
+from assistant.core.crosslingual import DocumentVectors, MultilingualEncoder
 from assistant.core.embeddings import Embedder
+from assistant.core.language import Language, detect_language
 from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever, Passage
 from assistant.core.settings import Settings
@@ -82,6 +86,7 @@ class EvidenceService:
         store_source: StoreSource,
         records: RecordStore,
         generator: Any = None,
+        multilingual: MultilingualEncoder | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -95,6 +100,9 @@ class EvidenceService:
         self._lock = threading.Lock()
         self._checked_at = 0.0
         self._filter_values: tuple[str, dict[str, list[str]]] | None = None
+        self.multilingual = multilingual
+        self._documents_fr: tuple[str, DocumentVectors] | None = None
+        self._documents_fr_lock = threading.Lock()
 
     # -- keeping in step with the collection -------------------------------------------
     def refresh(self, force: bool = False) -> EvidenceSnapshot | None:
@@ -201,8 +209,9 @@ class EvidenceService:
         filters: dict[str, list[str]] | None = None,
         face: str = "api",
         record: bool = True,
+        language: Language | None = None,
     ) -> AskResponse:
-        events = list(self.ask_events(question, conversation, filters, face, record))
+        events = list(self.ask_events(question, conversation, filters, face, record, language))
         done = events[-1]
         assert done[0] == "done"
         return done[1]  # type: ignore[return-value]
@@ -214,6 +223,7 @@ class EvidenceService:
         filters: dict[str, list[str]] | None = None,
         face: str = "api",
         record: bool = True,
+        language: Language | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """('status'|'delta'|'citations'|'done', payload) events; the last one carries the AskResponse.
 
@@ -225,6 +235,10 @@ class EvidenceService:
         snapshot = self.snapshot()
         self.check_filters(filters)
         library = library_of(snapshot)
+        # `language` is a hint from the face (the widget's data-lang): the question's own words decide first
+        if self.multilingual is not None and detect_language(question, language) == "fr":
+            yield from self._french_events(snapshot, library, question, filters, face, record, t0)
+            return
         yield "status", {"stage": "searching"}
         standalone = self._standalone(question, conversation, library)
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
@@ -308,6 +322,102 @@ class EvidenceService:
                 question_id=qid,
                 standalone_question=standalone,
                 dropped_sentences=dropped,
+                timings_ms=_round(timings),
+            ),
+        )
+
+    # -- French questions -----------------------------------------------------------------
+    def documents_fr(self, snapshot: EvidenceSnapshot) -> DocumentVectors:
+        """The multilingual vector of every document of this snapshot (made once per snapshot)."""
+        assert self.multilingual is not None
+        with self._documents_fr_lock:
+            cached = self._documents_fr
+            if cached is None or cached[0] != snapshot.generation:
+                cached = (snapshot.generation, DocumentVectors(self.multilingual, snapshot.documents()))
+                self._documents_fr = cached
+            return cached[1]
+
+    def _french_events(
+        self,
+        snapshot: EvidenceSnapshot,
+        library: Library,
+        question: str,
+        filters: dict[str, list[str]] | None,
+        face: str,
+        record: bool,
+        t0: float,
+    ) -> Iterator[tuple[str, Any]]:
+        """A French question: the documents the multilingual search finds, answered in a French frame."""
+        retrieval = self.settings.retrieval
+        yield "status", {"stage": "searching"}
+        allowed = (
+            {d for d, doc in library.documents.items() if matches_filters(doc.chunks[0].metadata, filters)}
+            if filters
+            else None
+        )
+        ranked = self.documents_fr(snapshot).rank(question, allowed)
+        links = [link for link in library.links(question, filters) if link.specific]
+        best = ranked[0].similarity if ranked else 0.0
+        covered = bool(links) or best >= retrieval.french_threshold
+        chosen = list(dict.fromkeys(link.document_id for link in links)) or [
+            m.document_id for m in ranked[:3] if m.similarity >= best - retrieval.french_margin
+        ]
+        plan = None
+        if covered and chosen:
+            titles = [library.documents[d].title for d in chosen]
+            passages = [
+                Passage(library.documents[d].chunks[0], score=1.0 / (i + 1), similarity=best)
+                for i, d in enumerate(chosen)
+            ]
+            shadow = french.english_shadow(question, titles)
+            quotes = [best_quote(p.chunk.text, shadow) for p in passages]
+            plan = Planner(library).plan(shadow, Selection(passages, quotes), None, filters)
+        timings = {"retrieve_ms": (time.perf_counter() - t0) * 1000}
+        if plan is None or not plan.summary:
+            topics = [
+                french.topic_fr(library, m.document_id, library.documents[m.document_id].title) for m in ranked[:3]
+            ]
+            answer = french.no_evidence_answer_fr(topics, record)
+            qid = self._log(record, question, question, True, "extractive", best, [], topics, face)
+            yield "delta", {"text": answer}
+            yield "citations", {"citations": []}
+            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            yield (
+                "done",
+                AskResponse(
+                    answer=answer,
+                    language="fr",
+                    no_evidence=True,
+                    nearest_topics=topics,
+                    question_id=qid,
+                    standalone_question=question,
+                    timings_ms=_round(timings),
+                ),
+            )
+            return
+        plan = french.in_french(plan, library)
+        answer = french.render_markdown_fr(plan, library)
+        for piece in _pieces(answer):
+            yield "delta", {"text": piece}
+        citations = plan.citations
+        qid = self._log(
+            record, question, question, False, "extractive", best, [c.document_id for c in citations], [], face
+        )
+        yield "citations", {"citations": [c.model_dump(mode="json") for c in citations]}
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        yield (
+            "done",
+            AskResponse(
+                answer=answer,
+                language="fr",
+                intent=plan.intent,
+                summary=plan.summary,
+                sections=plan.sections,
+                related=plan.related,
+                citations=citations,
+                answer_mode="extractive",
+                question_id=qid,
+                standalone_question=question,
                 timings_ms=_round(timings),
             ),
         )

@@ -74,6 +74,19 @@ class RetrievalSettings(BaseModel):
     refresh_seconds: float = Field(
         default=2.0, ge=0, description="How often a running server checks the store for a new ingestion."
     )
+    french_threshold: float = Field(
+        default=0.34,
+        description="A French question is covered when its best document is at least this similar (multilingual "
+        "encoder), or when it names a program; fitted on corpus/eval/french.yaml.",
+    )
+    french_margin: float = Field(
+        default=0.05,
+        ge=0,
+        description="Documents this much less similar than the best one are left out of a French answer.",
+    )
+    multilingual: bool = Field(
+        default=True, description="Answer French questions (loads the multilingual encoder on the first one)."
+    )
 
 
 class LLMSettings(BaseModel):

@@ -62,6 +62,7 @@
       noLink: "no link",
       related: "Related",
       relatedReasons: { alternative: "Better-supported alternatives", "see-also": "Also in the evidence base" },
+      inEnglish: "",
       sections: {
         effect: "What the evidence shows",
         describe: "What it is",
@@ -121,7 +122,7 @@
       welcome:
         "Demandez ce que disent les données probantes sur un programme ou un problème de prévention du crime. Chaque réponse cite ses sources et indique la solidité des preuves.",
       inputLabel: "Votre question",
-      placeholder: "p. ex. What works to reduce youth violence?",
+      placeholder: "p. ex. Qu’est-ce qui fonctionne contre la violence chez les jeunes?",
       send: "Envoyer",
       you: "Vous",
       assistant: "Assistant",
@@ -139,6 +140,7 @@
       noLink: "pas de lien",
       related: "À voir aussi",
       relatedReasons: { alternative: "Solutions mieux appuyées", "see-also": "Aussi dans la base de données probantes" },
+      inEnglish: "(en anglais)",
       sections: {
         effect: "Ce que montrent les données",
         describe: "En quoi cela consiste",
@@ -408,11 +410,15 @@
   const asText = (value) => (typeof value === "string" ? value : "");
 
   /** `“quote” [n]`: verbatim corpus text (which may carry **bold**) in quotation marks, then its marker. */
-  function quoted(quote, n, ctx, into) {
+  function quoted(quote, n, ctx, into, quoteLang = CORPUS_LANG) {
     into.append("\u201c");
     renderInline(asText(quote).trim(), null, into);
     into.append("\u201d");
     if (Number.isInteger(n)) into.append("\u00a0", ...citationMarkers([n], ctx)); // the marker never wraps alone
+    // a quote in another language than the interface's says so ("(en anglais)")
+    if (quoteLang !== LANG && T.inEnglish && quoteLang === "en") {
+      into.append(" ", h("span", { class: "ww-in-english", lang: LANG, text: T.inEnglish }));
+    }
     return into;
   }
 
@@ -439,7 +445,11 @@
         showsVerdict ? verdictBadge(verdict) : null,
       ),
       meta ? h("p", { class: "ww-bl-meta" }, h("small", { text: meta })) : null,
-      h("blockquote", { class: "ww-bl-finding" }, quoted(line.finding, line.n, ctx, h("p"))),
+      h(
+        "blockquote",
+        { class: "ww-bl-finding", lang: line.language === "fr" ? "fr" : CORPUS_LANG },
+        quoted(line.finding, line.n, ctx, h("p"), line.language === "fr" ? "fr" : CORPUS_LANG),
+      ),
     );
   }
 
@@ -975,7 +985,8 @@
         stall = setTimeout(() => turn.controller.abort(new ApiError("timeout")), STALL_MS);
       };
       armStall();
-      const body = { question: turn.question };
+      // the interface language is a hint: the question's own words decide which language answers
+      const body = { question: turn.question, language: LANG };
       if (conversation.length) body.conversation = conversation;
 
       try {
@@ -1251,6 +1262,7 @@
           h("span", { class: "ww-sr", text: `${T.passage}: ` }),
           // Passages are verbatim corpus Markdown, which may carry **bold**.
           renderInline(citation.quote || "", null, h("p")),
+          CORPUS_LANG !== LANG && T.inEnglish ? h("p", { class: "ww-in-english", lang: LANG, text: T.inEnglish }) : null,
           where ? h("footer", { text: where }) : null,
         ),
         h(

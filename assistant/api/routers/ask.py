@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
@@ -73,6 +73,10 @@ class AskBody(BaseModel):
         default_factory=list, max_length=MAX_TURNS, description="Earlier turns, oldest first."
     )
     filters: Filters | None = None
+    language: Literal["en", "fr"] | None = Field(
+        default=None,
+        description="The asker's interface language, a hint: the question's own words decide, this breaks ties.",
+    )
 
     @field_validator("question", mode="before")
     @classmethod
@@ -101,6 +105,7 @@ def ask(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Request) -
             body.conversation,
             body.filters.as_dict() if body.filters else None,
             face=request.headers.get("x-whatworks-face", "api"),
+            language=body.language,
         )
     except NotReady as exc:
         raise _not_ready(exc) from None
@@ -125,7 +130,9 @@ def ask_stream(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Req
 
     def events() -> Iterator[str]:
         try:
-            for event, payload in service.ask_events(body.question, body.conversation, filters, face=face):
+            for event, payload in service.ask_events(
+                body.question, body.conversation, filters, face=face, language=body.language
+            ):
                 data = payload.model_dump(mode="json") if isinstance(payload, AskResponse) else payload
                 yield _sse(event, data)
         except (NotReady, StoreUnavailable) as exc:

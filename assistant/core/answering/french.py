@@ -1,0 +1,176 @@
+"""A French answer from the same evidence: the frame in French, every quote verbatim in its own language.
+
+The plan itself is made as for an English question, from an English "shadow" of the French
+one: what it asks (its intent, read from French cue words) and the titles of the documents the
+multilingual search found. Then the frame is French: verdict names, headings, the no-evidence
+reply. A bottom line quotes the document's own French summary when it has one; every English
+quote is marked "(en anglais)".
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.core.answering.planning import RATED_KINDS, AnswerPlan, Library, strength_beyond
+from assistant.core.answering.text import split_sentences
+from assistant.core.answers import BottomLine, Citation, Intent, RelatedProgram, Topic
+from assistant.core.evidence import EvidenceVerdict
+
+IN_ENGLISH = "(en anglais)"
+
+VERDICTS_FR: dict[EvidenceVerdict, str] = {
+    EvidenceVerdict.EFFECTIVE: "Efficace",
+    EvidenceVerdict.PROMISING: "Prometteur",
+    EvidenceVerdict.MIXED: "Résultats mitigés",
+    EvidenceVerdict.NO_EFFECT: "Aucun effet",
+    EvidenceVerdict.HARMFUL: "Néfaste",
+    EvidenceVerdict.NOT_RATED: "Pas encore évalué par notre équipe",
+}
+INTENT_LABELS_FR: dict[Intent, str] = {
+    "effect": "Ce que montrent les données",
+    "compare": "Côte à côte",
+    "describe": "En quoi ça consiste",
+    "howto": "Mise en œuvre",
+    "cost": "Coûts",
+    "canada": "Au Canada",
+    "who": "Pour qui",
+}
+RELATED_LABELS_FR = {"alternative": "Solutions mieux appuyées", "see-also": "Aussi dans la base de données probantes"}
+
+# French cue words for each intent, first match wins; "does it work" is the default.
+_INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
+    ("compare", re.compile(r"\b(compar\w*|versus|vs\.?|lequel|laquelle|mieux que|plut[oô]t que)\b", re.I)),
+    ("cost", re.compile(r"\b(co[uû]t\w*|combien|budget\w*|prix|cher|ch[eè]re|rentab\w*|\$|dollars?)", re.I)),
+    (
+        "howto",
+        re.compile(
+            r"\b(comment (?:mettre|implanter|d[ée]marrer|lancer|organiser|faire|s'y prendre|commencer)|"
+            r"mettre en (?:place|[oœ]uvre)|mise en (?:place|[oœ]uvre)|implant\w*|[ée]tapes?|d[ée]marr\w*)",
+            re.I,
+        ),
+    ),
+    ("canada", re.compile(r"\b(canad\w*|qu[ée]bec\w*|ontari\w*|manitob\w*|nouveau-brunswick|acadi\w*)", re.I)),
+    ("who", re.compile(r"\b(pour qui|quels? (?:jeunes|publics?)|client[eè]le|s'adresse|[aà] qui)\b", re.I)),
+    (
+        "describe",
+        re.compile(
+            r"(c'est quoi|c’est quoi|qu.est-ce que|qu.est-ce qu|en quoi consiste|expliqu\w*|d[ée]fini\w*)", re.I
+        ),
+    ),
+]
+_SHADOWS: dict[Intent, str] = {
+    "effect": "does it work",
+    "compare": "compare",
+    "describe": "what is",
+    "howto": "how to set up and implement",
+    "cost": "how much does it cost",
+    "canada": "has it been used in Canada",
+    "who": "who is it for",
+}
+
+
+def french_intent(question: str) -> Intent:
+    for intent, pattern in _INTENT_CUES:
+        if pattern.search(question):
+            return intent
+    return "effect"
+
+
+def english_shadow(question: str, titles: list[str]) -> str:
+    """What the planner reads for a French question: its intent in English words, then the documents found."""
+    return f"{_SHADOWS[french_intent(question)]}: {'; '.join(titles)}"
+
+
+def in_french(plan: AnswerPlan, library: Library) -> AnswerPlan:
+    """The plan's bottom lines quote a document's French summary when it has one; the rest is marked English."""
+    summary: list[BottomLine] = []
+    for line in plan.summary:
+        french = _french_finding(library, line.document_id)
+        update: dict[str, str] = {"title": title_fr(library, line.document_id, line.title)}
+        if french:
+            update |= {"finding": french, "language": "fr"}
+        summary.append(line.model_copy(update=update))
+    plan.summary = summary
+    return plan
+
+
+def _french_finding(library: Library, document_id: str) -> str | None:
+    document = library.documents.get(document_id)
+    text = str(document.chunks[0].metadata.get("summary_fr") or "") if document else ""
+    if not text:
+        return None
+    spans = split_sentences(text)
+    kept = [text[s:e] for s, e in spans[:2]]
+    return " ".join(kept) if kept else None
+
+
+def title_fr(library: Library, document_id: str, fallback: str) -> str:
+    document = library.documents.get(document_id)
+    return str(document.chunks[0].metadata.get("title_fr") or "") or fallback if document else fallback
+
+
+def render_markdown_fr(plan: AnswerPlan, library: Library) -> str:
+    """The plan as Markdown, in French; quotes verbatim, English ones marked."""
+    lines: list[str] = []
+    for b in plan.summary:
+        name = title_fr(library, b.document_id, b.title)
+        lines.append(f"**{name}**" + (f" : {_rating_fr(b)}." if b.kind in RATED_KINDS else " :"))
+        lines.append(f"\u201c{b.finding}\u201d [{b.n}]" + ("" if b.language == "fr" else f" {IN_ENGLISH}"))
+        lines.append("")
+    for section in plan.sections:
+        lines.append(f"**{INTENT_LABELS_FR[section.intent]}**")
+        single = len(plan.summary) == 1
+        for item in section.items:
+            who = "" if single else title_fr(library, item.document_id, item.title) + " : "
+            lines.append(f"- {who}\u201c{item.text}\u201d [{item.n}] {IN_ENGLISH}")
+        lines.append("")
+    for reason, label in RELATED_LABELS_FR.items():
+        related = [r for r in plan.related if r.reason == reason]
+        if related:
+            names = "; ".join(_related_fr(r, library) for r in related)
+            lines += [f"**{label}** : {names}.", ""]
+    lines.append(sources_fr(plan.citations, library))
+    return "\n".join(lines).strip()
+
+
+def _rating_fr(b: BottomLine) -> str:
+    detail = "; ".join(p for p in (b.rating_source, strength_beyond(b.rating_source, b.strength)) if p)
+    return VERDICTS_FR[b.verdict] + (f" ({detail})" if detail else "")
+
+
+def _related_fr(r: RelatedProgram, library: Library) -> str:
+    verdict = f" ({VERDICTS_FR[r.verdict].lower()})" if r.kind in RATED_KINDS else ""
+    return f"{title_fr(library, r.document_id, r.title)}{verdict}" + (f" [{r.n}]" if r.n is not None else "")
+
+
+def sources_fr(citations: list[Citation], library: Library) -> str:
+    lines = ["**Sources**"]
+    for c in citations:
+        rated = VERDICTS_FR[c.verdict].lower() + (f", {c.rating_source}" if c.rating_source else "")
+        where = f" — {c.section}" if c.section else ""
+        link = f" <{c.url}>" if c.url else " (sans lien)"
+        lines.append(f"[{c.n}] {c.title}{where} ({rated}){link} {IN_ENGLISH}")
+    return "\n".join(lines)
+
+
+def topic_fr(library: Library, document_id: str, title: str) -> Topic:
+    name = title_fr(library, document_id, title)
+    return Topic(document_id=document_id, title=name, question=f"Que disent les données sur : {name} ?")
+
+
+NO_EVIDENCE_TEXT_FR = (
+    "La base de données probantes ne contient rien sur cette question : je ne peux rien en dire sans "
+    "une source à citer."
+)
+
+
+def no_evidence_answer_fr(topics: list[Topic], logged: bool = True) -> str:
+    text = NO_EVIDENCE_TEXT_FR
+    if topics:
+        names = "; ".join(t.title for t in topics)
+        text += (
+            f" Les sujets les plus proches qu'elle couvre : {names}. Posez une question sur l'un d'eux, ou reformulez."
+        )
+    if logged:
+        text += " Votre question a été notée pour que nos curateurs voient la lacune."
+    return text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.core.answering.french import IN_ENGLISH, INTENT_LABELS_FR, RELATED_LABELS_FR, VERDICTS_FR
 from assistant.core.answers import AskResponse, BottomLine, RelatedProgram
 from bots.slack.mrkdwn import SECTION_LIMIT, escape, inline_mrkdwn, markdown_to_mrkdwn, split_text, truncate
 
@@ -31,6 +32,7 @@ VERDICT_LABELS = {
     "harmful": "Harmful",
     "not-rated": "Not yet rated by our curators",
 }
+VERDICT_LABELS_FR = {v.value: label for v, label in VERDICTS_FR.items()}
 # Only these kinds of document carry a verdict of their own; a guide or a review has none to show.
 VERDICT_KINDS = frozenset({"program", "practice"})
 RELATED_HEADINGS = {"alternative": "Better-supported alternatives", "see-also": "Also in the evidence base"}
@@ -45,8 +47,9 @@ def context(*texts: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": t, "verbatim": True} for t in texts]}
 
 
-def verdict_badge(verdict: str, label: str | None = None) -> str:
-    return f"{VERDICT_EMOJI.get(verdict, ':grey_question:')} {escape(label or VERDICT_LABELS.get(verdict, verdict))}"
+def verdict_badge(verdict: str, label: str | None = None, french: bool = False) -> str:
+    labels = VERDICT_LABELS_FR if french else VERDICT_LABELS
+    return f"{VERDICT_EMOJI.get(verdict, ':grey_question:')} {escape(label or labels.get(verdict, verdict))}"
 
 
 def evidence_blocks(response: AskResponse) -> list[Block]:
@@ -55,13 +58,19 @@ def evidence_blocks(response: AskResponse) -> list[Block]:
     An answer with none of these (an older API) shows its quoted citations, so it is never empty.
     """
     blocks: list[Block] = []
+    french = response.language == "fr"
+    english_mark = f" {IN_ENGLISH}" if french else ""  # a French answer says which quotes are in English
     for line in response.summary:
-        blocks += [section(piece) for piece in _quoted_pieces(bottom_line_head(line), line.finding, line.n)]
+        mark = english_mark if line.language != "fr" else ""
+        blocks += [
+            section(piece) for piece in _quoted_pieces(bottom_line_head(line, french), line.finding, line.n, mark)
+        ]
     for answer_section in response.sections:
-        lines = [f"*{escape(answer_section.label)}*"]
-        lines += [f"• {_item_text(item.title, item.text, item.n)}" for item in answer_section.items]
+        label = INTENT_LABELS_FR[answer_section.intent] if french else answer_section.label
+        lines = [f"*{escape(label)}*"]
+        lines += [f"• {_item_text(item.title, item.text, item.n)}{english_mark}" for item in answer_section.items]
         blocks += [section(piece) for piece in split_text("\n".join(lines))]
-    blocks += related_blocks(response.related)
+    blocks += related_blocks(response.related, french)
     if response.prose:
         blocks += [section(piece) for piece in split_text(markdown_to_mrkdwn(response.prose))]
     if not (response.summary or response.sections or response.prose):
@@ -70,15 +79,15 @@ def evidence_blocks(response: AskResponse) -> list[Block]:
     return blocks
 
 
-def bottom_line_head(line: BottomLine) -> str:
+def bottom_line_head(line: BottomLine, french: bool = False) -> str:
     """`*Title*  :emoji: Verdict · rating source · strength`; only programs and practices show a verdict."""
-    details = [verdict_badge(str(line.verdict))] if line.kind in VERDICT_KINDS else []
+    details = [verdict_badge(str(line.verdict), french=french)] if line.kind in VERDICT_KINDS else []
     details += [escape(truncate(text, 300)) for text in (line.rating_source, line.strength) if text]
     head = f"*{escape(truncate(line.title, 200))}*"
     return f"{head}  {' · '.join(details)}" if details else head
 
 
-def related_blocks(related: list[RelatedProgram]) -> list[Block]:
+def related_blocks(related: list[RelatedProgram], french: bool = False) -> list[Block]:
     """Context lines `Title · :emoji: Verdict · rating source [n]` under the heading of why they are offered.
 
     As in a bottom line, only programs and practices show a verdict.
@@ -89,11 +98,12 @@ def related_blocks(related: list[RelatedProgram]) -> list[Block]:
         for program in (r for r in related if r.reason == reason):
             details = [escape(truncate(program.title, 200))]
             if program.kind in VERDICT_KINDS:
-                details.append(verdict_badge(str(program.verdict)))
+                details.append(verdict_badge(str(program.verdict), french=french))
             if program.rating_source:
                 details.append(escape(truncate(program.rating_source, 300)))
             lines.append(" · ".join(details) + (f" [{program.n}]" if program.n is not None else ""))
-        heading = f"*{RELATED_HEADINGS.get(reason, 'Related')}*"
+        headings = RELATED_LABELS_FR if french else RELATED_HEADINGS
+        heading = f"*{headings.get(reason, 'Related')}*"
         per_block = CONTEXT_ELEMENTS - 1
         blocks += [context(heading, *lines[i : i + per_block]) for i in range(0, len(lines), per_block)]
     return blocks
@@ -120,9 +130,9 @@ def answer_text(response: AskResponse) -> str:
     return "\n".join(lines)
 
 
-def _quoted_pieces(head: str, quote: str, n: int) -> list[str]:
+def _quoted_pieces(head: str, quote: str, n: int, mark: str = "") -> list[str]:
     """The head, then `> “quote” [n]`, in sections of Slack's size; every piece of the quote stays quoted."""
-    pieces = split_text(f"{head}\n> {_item_quote(quote, n)}", SECTION_LIMIT - 2)
+    pieces = split_text(f"{head}\n> {_item_quote(quote, n)}{mark}", SECTION_LIMIT - 2)
     return [pieces[0]] + [p if p.startswith("> ") else f"> {p}" for p in pieces[1:]]
 
 

@@ -44,6 +44,18 @@ THANKS_BLOCK = "whatworks_thanks"
 PLACEHOLDER_TEXT = "Searching the evidence…"
 
 NO_LINK = "no link"
+BUTTONS = {
+    SHOW_QUOTES: "Show quotes",
+    FEEDBACK_UP: "👍 Helpful",
+    FEEDBACK_DOWN: "👎 Not helpful",
+    SHARE: "Share in channel",
+}
+BUTTONS_FR = {
+    SHOW_QUOTES: "Voir les citations",
+    FEEDBACK_UP: "👍 Utile",
+    FEEDBACK_DOWN: "👎 Pas utile",
+    SHARE: "Partager dans le canal",
+}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 
 
@@ -142,7 +154,8 @@ def _body_blocks(response: AskResponse, question: str) -> list[Block]:
     blocks = evidence_blocks(response)
     notes = []
     if question and _normalised(question) != _normalised(response.standalone_question):
-        notes.append(f":mag: Searched for: {escape(truncate(response.standalone_question, 500))}")
+        searched = "Recherché" if response.language == "fr" else "Searched for"
+        notes.append(f":mag: {searched}: {escape(truncate(response.standalone_question, 500))}")
     if response.dropped_sentences:
         notes.append(f"{response.dropped_sentences} sentence(s) left out: no source supported them.")
     if notes:
@@ -155,26 +168,33 @@ def _topic_blocks(response: AskResponse) -> list[Block]:
     if not topics:
         return []
     buttons = [button(t.title, f"{ASK_TOPIC}_{i}", t.question) for i, t in enumerate(topics)]
-    return [context("Ask about a topic the evidence base covers:"), {"type": "actions", "elements": buttons}]
+    invite = (
+        "Posez une question sur un sujet que la base couvre :"
+        if response.language == "fr"
+        else "Ask about a topic the evidence base covers:"
+    )
+    return [context(invite), {"type": "actions", "elements": buttons}]
 
 
 def _tail_blocks(response: AskResponse, ephemeral: bool) -> list[Block]:
     blocks: list[Block] = []
+    french = response.language == "fr"
     if response.citations:
         blocks.append({"type": "divider"})
-        blocks += source_context_blocks(response.citations)
+        blocks += source_context_blocks(response.citations, french)
     value = action_value(response)
+    labels = BUTTONS_FR if french else BUTTONS
     buttons = []
     if response.citations:
-        buttons.append(button("Show quotes", SHOW_QUOTES, value))
-    buttons += [button("👍 Helpful", FEEDBACK_UP, value), button("👎 Not helpful", FEEDBACK_DOWN, value)]
+        buttons.append(button(labels[SHOW_QUOTES], SHOW_QUOTES, value))
+    buttons += [button(labels[FEEDBACK_UP], FEEDBACK_UP, value), button(labels[FEEDBACK_DOWN], FEEDBACK_DOWN, value)]
     if ephemeral:
-        buttons.append(button("Share in channel", SHARE, value, style="primary"))
+        buttons.append(button(labels[SHARE], SHARE, value, style="primary"))
     blocks.append({"type": "actions", "block_id": ANSWER_ACTIONS_BLOCK, "elements": buttons})
     return blocks
 
 
-def source_context_blocks(citations: list[Citation]) -> list[Block]:
+def source_context_blocks(citations: list[Citation], french: bool = False) -> list[Block]:
     """One line per cited document: [n] linked title (or "no link") · verdict · rating source."""
     by_document: dict[str, list[Citation]] = {}
     for c in citations:
@@ -185,8 +205,8 @@ def source_context_blocks(citations: list[Citation]) -> list[Block]:
         numbers = ", ".join(str(c.n) for c in cited)
         title = link(first.url, truncate(first.title, 200))
         if not is_http_url(first.url):
-            title += f" ({NO_LINK})"
-        line = f"*[{numbers}]* {title} · {verdict_badge(str(first.verdict))}"
+            title += f" ({'pas de lien' if french else NO_LINK})"
+        line = f"*[{numbers}]* {title} · {verdict_badge(str(first.verdict), french=french)}"
         if first.rating_source:
             line += f" · {escape(truncate(first.rating_source, 300))}"
         lines.append(line)

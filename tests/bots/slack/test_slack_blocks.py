@@ -20,6 +20,7 @@ from tests.bots.answers_factory import (
     HOSTILE,
     bottom_line,
     citation,
+    every_part,
     extractive,
     no_evidence,
     prose,
@@ -270,3 +271,23 @@ def test_quotes_view_stays_within_a_modals_limits() -> None:
     assert len(view["title"]["text"]) <= 24
     assert "more passages not shown" in texts_of(view["blocks"])
     assert "*[1]* Document 1 (no link)" in texts_of(view["blocks"])
+
+
+def test_a_french_answer_has_a_french_frame_and_marks_english_quotes() -> None:
+    response = every_part(language="fr")
+    response.summary[1] = response.summary[1].model_copy(
+        update={"finding": "Les jeunes parrainés ont moins récidivé.", "language": "fr"}
+    )
+    message = answer_messages(response, ephemeral=True)[0]
+    shown = texts_of(message.blocks)
+    assert ":warning: Néfaste" in shown
+    assert "What works" not in shown
+    assert "*Mise en œuvre*" in shown  # the section's heading by its intent, not its English label
+    assert "“Participants offended *more* than controls.” [1] (en anglais)" in shown
+    assert "“Les jeunes parrainés ont moins récidivé.” [2]" in shown
+    assert "“Les jeunes parrainés ont moins récidivé.” [2] (en anglais)" not in shown
+    assert "Solutions mieux appuyées" in shown
+    assert "(pas de lien)" in shown
+    labels = [b["text"]["text"] for b in buttons(message.blocks).values()]
+    assert labels == ["Voir les citations", "👍 Utile", "👎 Pas utile", "Partager dans le canal"]
+    assert block_problems(message.blocks, MAX_BLOCKS) == []

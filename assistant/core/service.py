@@ -357,10 +357,11 @@ class EvidenceService:
         )
         ranked = self.documents_fr(snapshot).rank(question, allowed)
         links = [link for link in library.links(question, filters) if link.specific]
-        best = ranked[0].similarity if ranked else 0.0
+        best = max((m.similarity for m in ranked), default=0.0)
         covered = bool(links) or best >= retrieval.french_threshold
+        # the first by fused rank, then the next ones as near the question as the nearest document
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
-            m.document_id for m in ranked[:3] if m.similarity >= best - retrieval.french_margin
+            m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin
         ]
         plan = None
         if covered and chosen:

@@ -62,7 +62,8 @@ class FakeMultilingualEncoder:
 @dataclass(frozen=True)
 class DocumentMatch:
     document_id: str
-    similarity: float
+    similarity: float  # the multilingual vectors' cosine
+    lexical: float = 0.0  # the French BM25 score
 
 
 class DocumentVectors:
@@ -95,7 +96,9 @@ class DocumentVectors:
         fused = 1.0 / (self.RRF_K + dense_rank) + np.where(lexical > 0, 1.0 / (self.RRF_K + lexical_rank), 0.0)
         order = np.argsort(-fused, kind="stable")
         return [
-            DocumentMatch(self.ids[i], float(similarity[i])) for i in order if allowed is None or self.ids[i] in allowed
+            DocumentMatch(self.ids[i], float(similarity[i]), float(lexical[i]))
+            for i in order
+            if allowed is None or self.ids[i] in allowed
         ]
 
 

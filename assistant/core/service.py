@@ -358,7 +358,9 @@ class EvidenceService:
         ranked = self.documents_fr(snapshot).rank(question, allowed)
         links = [link for link in library.links(question, filters) if link.specific]
         best = max((m.similarity for m in ranked), default=0.0)
-        covered = bool(links) or best >= retrieval.french_threshold
+        lexical = max((m.lexical for m in ranked), default=0.0)
+        floor, strong = retrieval.french_lexical
+        covered = bool(links) or best >= retrieval.french_threshold or (best >= floor and lexical >= strong)
         # the first by fused rank, then the next ones as near the question as the nearest document
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin

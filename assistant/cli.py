@@ -42,31 +42,41 @@ def ask(
 
 def plain_answer(response: AskResponse) -> str:
     """The answer for a terminal, from its fields: bottom lines, prose, sections, related programs, sources."""
+    from assistant.core.answering.french import IN_ENGLISH, INTENT_LABELS_FR, VERDICTS_FR
     from assistant.core.evidence import VERDICT_HEADINGS
 
+    french = response.language == "fr"
+    english = f" {IN_ENGLISH}" if french else ""  # a French answer says which quotes are in English
+
     def verdict(value: EvidenceVerdict) -> str:
-        return VERDICT_HEADINGS.get(value, str(value))
+        return (VERDICTS_FR if french else VERDICT_HEADINGS).get(value, str(value))
 
     def plain(text: str) -> str:  # quotes are verbatim corpus Markdown, which may carry **bold**
         return " ".join(text.replace("**", "").replace("__", "").split())
 
     if response.no_evidence:
         topics = [f"  - {t.question}" for t in response.nearest_topics]
-        return "\n".join([response.answer] + (["", "Ask instead:", *topics] if topics else []))
+        instead = "Demandez plutôt :" if french else "Ask instead:"
+        return "\n".join([response.answer] + (["", instead, *topics] if topics else []))
     blocks: list[list[str]] = []
     for line in response.summary:
         details = [verdict(line.verdict)] if line.kind in ("program", "practice") else []
         details += [text for text in (line.rating_source, line.strength) if text]
         head = f"{line.title}  [{' · '.join(details)}]" if details else line.title
-        blocks.append([head, f"  “{plain(line.finding)}” [{line.n}]"])
+        mark = english if line.language != "fr" else ""
+        blocks.append([head, f"  “{plain(line.finding)}” [{line.n}]{mark}"])
     if response.prose:
         blocks.append([response.prose.replace("**", "").strip()])
     for section in response.sections:
+        label = INTENT_LABELS_FR[section.intent] if french else section.label
         blocks.append(
-            [section.label] + [f"  - {item.title}: “{plain(item.text)}” [{item.n}]" for item in section.items]
+            [label] + [f"  - {item.title}: “{plain(item.text)}” [{item.n}]{english}" for item in section.items]
         )
     for reason in dict.fromkeys(r.reason for r in response.related):
-        heading = "Better-supported alternatives" if reason == "alternative" else "Related"
+        if french:
+            heading = "Solutions mieux appuyées" if reason == "alternative" else "Aussi dans la base"
+        else:
+            heading = "Better-supported alternatives" if reason == "alternative" else "Related"
         rows = []
         for r in (r for r in response.related if r.reason == reason):
             details = [verdict(r.verdict)] if r.kind in ("program", "practice") else []
@@ -77,7 +87,8 @@ def plain_answer(response: AskResponse) -> str:
     if response.citations and not (response.summary or response.prose or response.sections):
         blocks.append([f"{c.title}: “{plain(c.quote)}” [{c.n}]" for c in response.citations])
     if response.citations:
-        blocks.append(["Sources"] + [f"  [{c.n}] {c.title}: {c.url or 'no link'}" for c in response.citations])
+        no_link = "pas de lien" if french else "no link"
+        blocks.append(["Sources"] + [f"  [{c.n}] {c.title}: {c.url or no_link}" for c in response.citations])
     if response.dropped_sentences:
         blocks.append([f"({response.dropped_sentences} sentence(s) left out: no source supported them.)"])
     return "\n\n".join("\n".join(block) for block in blocks)

@@ -73,3 +73,15 @@ def test_the_fake_multilingual_encoder_is_deterministic_unit_vectors() -> None:
     encoder = FakeMultilingualEncoder()
     a, b = encoder.encode(["vidéosurveillance et crime", "vidéosurveillance et crime"])
     assert float(a @ b) == pytest.approx(1.0)
+
+
+def test_the_command_line_prints_a_french_answer_in_a_french_frame(corpus_service: EvidenceService) -> None:
+    from assistant.cli import plain_answer
+
+    shown = plain_answer(
+        corpus_service.ask("Les camps de type militaire pour jeunes contrevenants, ça marche?", record=False)
+    )
+    assert "boot-camps" not in shown  # titles, not ids
+    assert "Aucun effet" in shown or "Néfaste" in shown or "Résultats mitigés" in shown
+    assert "What works" not in shown
+    assert "(en anglais)" in shown

@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.core.answering import french
 from assistant.core.answering.extractive import EvidenceGate, GateSignals, Selection, best_quote, select_passages
-from assistant.core.answering.followup import Memory, standalone_question, with_conversation
+from assistant.core.answering.followup import Memory, previous_turn, standalone_question, with_conversation
 from assistant.core.answering.planning import Library, Planner, library_of, render_head, render_markdown, render_tail
 from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AskResponse, Message, Topic
@@ -237,7 +237,7 @@ class EvidenceService:
         library = library_of(snapshot)
         # `language` is a hint from the face (the widget's data-lang): the question's own words decide first
         if self.multilingual is not None and detect_language(question, language) == "fr":
-            yield from self._french_events(snapshot, library, question, filters, face, record, t0)
+            yield from self._french_events(snapshot, library, question, conversation, filters, face, record, t0)
             return
         yield "status", {"stage": "searching"}
         standalone = self._standalone(question, conversation, library)
@@ -342,6 +342,7 @@ class EvidenceService:
         snapshot: EvidenceSnapshot,
         library: Library,
         question: str,
+        conversation: list[Message] | None,
         filters: dict[str, list[str]] | None,
         face: str,
         record: bool,
@@ -365,6 +366,14 @@ class EvidenceService:
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin
         ]
+        if conversation and not covered:
+            # "et au Canada ?", "ça coûte combien ?": a question that finds nothing alone continues the
+            # documents the previous answer was about
+            previous = previous_turn(conversation, self._turn)
+            carried = [d for d in (previous.cited if previous else ()) if d in library.documents]
+            carried = [d for d in carried if library.is_program(d)] or carried
+            if carried:
+                chosen, covered = carried[:1], True
         plan = None
         if covered and chosen:
             titles = [library.documents[d].title for d in chosen]

@@ -85,3 +85,20 @@ def test_the_command_line_prints_a_french_answer_in_a_french_frame(corpus_servic
     assert "Aucun effet" in shown or "Néfaste" in shown or "Résultats mitigés" in shown
     assert "What works" not in shown
     assert "(en anglais)" in shown
+
+
+def test_a_short_french_follow_up_continues_the_previous_answer(corpus_service: EvidenceService) -> None:
+    from assistant.core.answers import Message
+
+    first = corpus_service.ask("Est-ce que le programme Scared Straight réduit la délinquance?", record=True)
+    assert first.summary[0].document_id == "scared-straight"
+    conversation = [
+        Message(role="user", content="Est-ce que le programme Scared Straight réduit la délinquance?"),
+        Message(role="assistant", content=first.answer[:2000], question_id=first.question_id),
+    ]
+    follow_up = corpus_service.ask("Et au Canada?", conversation=conversation, record=False)
+    assert follow_up.language == "fr"
+    assert not follow_up.no_evidence
+    assert follow_up.summary[0].document_id == "scared-straight"
+    alone = corpus_service.ask("Et au Canada?", record=False, language="fr")
+    assert alone.no_evidence  # without the conversation, there is nothing to continue

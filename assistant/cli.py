@@ -42,7 +42,7 @@ def ask(
 
 def plain_answer(response: AskResponse) -> str:
     """The answer for a terminal, from its fields: bottom lines, prose, sections, related programs, sources."""
-    from assistant.core.answering.french import IN_ENGLISH, INTENT_LABELS_FR, VERDICTS_FR
+    from assistant.core.answers import IN_ENGLISH, INTENT_LABELS_FR, VERDICTS_FR
     from assistant.core.evidence import VERDICT_HEADINGS
 
     french = response.language == "fr"

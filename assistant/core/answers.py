@@ -136,6 +136,28 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
+# The French frame of an answer, for every face that renders one (the Slack bot may import this module).
+IN_ENGLISH = "(en anglais)"
+VERDICTS_FR: dict[EvidenceVerdict, str] = {
+    EvidenceVerdict.EFFECTIVE: "Efficace",
+    EvidenceVerdict.PROMISING: "Prometteur",
+    EvidenceVerdict.MIXED: "Résultats mitigés",
+    EvidenceVerdict.NO_EFFECT: "Aucun effet",
+    EvidenceVerdict.HARMFUL: "Néfaste",
+    EvidenceVerdict.NOT_RATED: "Pas encore évalué par notre équipe",
+}
+INTENT_LABELS_FR: dict[Intent, str] = {
+    "effect": "Ce que montrent les données",
+    "compare": "Côte à côte",
+    "describe": "En quoi ça consiste",
+    "howto": "Mise en œuvre",
+    "cost": "Coûts",
+    "canada": "Au Canada",
+    "who": "Pour qui",
+}
+RELATED_LABELS_FR = {"alternative": "Solutions mieux appuyées", "see-also": "Aussi dans la base de données probantes"}
+
+
 class ErrorBody(BaseModel):
     """Every error the API returns: one sentence a person can act on."""
 

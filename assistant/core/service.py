@@ -21,9 +21,17 @@ import numpy as np
 from assistant.core.answering import french
 from assistant.core.answering.extractive import EvidenceGate, GateSignals, Selection, best_quote, select_passages
 from assistant.core.answering.followup import Memory, previous_turn, standalone_question, with_conversation
-from assistant.core.answering.planning import Library, Planner, library_of, render_head, render_markdown, render_tail
+from assistant.core.answering.planning import (
+    AnswerPlan,
+    Library,
+    Planner,
+    library_of,
+    render_head,
+    render_markdown,
+    render_tail,
+)
 from assistant.core.answering.scope import load_context_words, load_scope_examples
-from assistant.core.answers import AskResponse, Message, Topic
+from assistant.core.answers import AnswerMode, AskResponse, Message, Topic
 from assistant.core.chunks import matches_filters
 from assistant.core.crosslingual import DocumentVectors, MultilingualEncoder
 from assistant.core.embeddings import Embedder
@@ -268,22 +276,8 @@ class EvidenceService:
 
         if plan is None or not plan.summary:
             topics = self.nearest_topics(snapshot, standalone, passages)
-            answer = no_evidence_answer(topics, record)
             qid = self._log(record, question, standalone, True, "extractive", top_similarity, [], topics, face)
-            yield "delta", {"text": answer}
-            yield "citations", {"citations": []}
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
-            yield (
-                "done",
-                AskResponse(
-                    answer=answer,
-                    no_evidence=True,
-                    nearest_topics=topics,
-                    question_id=qid,
-                    standalone_question=standalone,
-                    timings_ms=_round(timings),
-                ),
-            )
+            yield from _refusal(no_evidence_answer(topics, record), topics, qid, standalone, "en", timings, t0)
             return
 
         t2 = time.perf_counter()
@@ -301,30 +295,10 @@ class EvidenceService:
             mode, dropped = "extractive", 0
             for piece in _pieces(answer):
                 yield "delta", {"text": piece}
-        citations = plan.citations
         timings["answer_ms"] = (time.perf_counter() - t2) * 1000
-        qid = self._log(
-            record, question, standalone, False, mode, top_similarity, [c.document_id for c in citations], [], face
-        )
-        yield "citations", {"citations": [c.model_dump(mode="json") for c in citations]}
-        timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        yield (
-            "done",
-            AskResponse(
-                answer=answer,
-                intent=plan.intent,
-                summary=plan.summary,
-                sections=plan.sections,
-                related=plan.related,
-                prose=prose,
-                citations=citations,
-                answer_mode=mode,
-                question_id=qid,
-                standalone_question=standalone,
-                dropped_sentences=dropped,
-                timings_ms=_round(timings),
-            ),
-        )
+        cited = [c.document_id for c in plan.citations]
+        qid = self._log(record, question, standalone, False, mode, top_similarity, cited, [], face)
+        yield from _answered(plan, answer, qid, standalone, "en", timings, t0, prose, mode, dropped)
 
     # -- French questions -----------------------------------------------------------------
     def documents_fr(self, snapshot: EvidenceSnapshot) -> DocumentVectors:
@@ -389,50 +363,16 @@ class EvidenceService:
             topics = [
                 french.topic_fr(library, m.document_id, library.documents[m.document_id].title) for m in ranked[:3]
             ]
-            answer = french.no_evidence_answer_fr(topics, record)
             qid = self._log(record, question, question, True, "extractive", best, [], topics, face)
-            yield "delta", {"text": answer}
-            yield "citations", {"citations": []}
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
-            yield (
-                "done",
-                AskResponse(
-                    answer=answer,
-                    language="fr",
-                    no_evidence=True,
-                    nearest_topics=topics,
-                    question_id=qid,
-                    standalone_question=question,
-                    timings_ms=_round(timings),
-                ),
-            )
+            yield from _refusal(french.no_evidence_answer_fr(topics, record), topics, qid, question, "fr", timings, t0)
             return
         plan = french.in_french(plan, library)
         answer = french.render_markdown_fr(plan, library)
         for piece in _pieces(answer):
             yield "delta", {"text": piece}
-        citations = plan.citations
-        qid = self._log(
-            record, question, question, False, "extractive", best, [c.document_id for c in citations], [], face
-        )
-        yield "citations", {"citations": [c.model_dump(mode="json") for c in citations]}
-        timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        yield (
-            "done",
-            AskResponse(
-                answer=answer,
-                language="fr",
-                intent=plan.intent,
-                summary=plan.summary,
-                sections=plan.sections,
-                related=plan.related,
-                citations=citations,
-                answer_mode="extractive",
-                question_id=qid,
-                standalone_question=question,
-                timings_ms=_round(timings),
-            ),
-        )
+        cited = [c.document_id for c in plan.citations]
+        qid = self._log(record, question, question, False, "extractive", best, cited, [], face)
+        yield from _answered(plan, answer, qid, question, "fr", timings, t0)
 
     def _log(
         self,
@@ -580,6 +520,64 @@ def no_evidence_answer(topics: list[Topic], logged: bool = True) -> str:
     if logged:
         text += " Your question has been logged so curators can see the gap."
     return text
+
+
+def _refusal(
+    answer: str,
+    topics: list[Topic],
+    qid: str,
+    searched: str,
+    language: Language,
+    timings: dict[str, float],
+    t0: float,
+) -> Iterator[tuple[str, Any]]:
+    """The events of a no-evidence answer: its text, no citations, then the response."""
+    yield "delta", {"text": answer}
+    yield "citations", {"citations": []}
+    timings["total_ms"] = (time.perf_counter() - t0) * 1000
+    response = AskResponse(
+        answer=answer,
+        language=language,
+        no_evidence=True,
+        nearest_topics=topics,
+        question_id=qid,
+        standalone_question=searched,
+        timings_ms=_round(timings),
+    )
+    yield "done", response
+
+
+def _answered(
+    plan: AnswerPlan,
+    answer: str,
+    qid: str,
+    searched: str,
+    language: Language,
+    timings: dict[str, float],
+    t0: float,
+    prose: str | None = None,
+    mode: AnswerMode = "extractive",
+    dropped: int = 0,
+) -> Iterator[tuple[str, Any]]:
+    """The closing events of an answer whose text has been streamed: its citations, then the response."""
+    yield "citations", {"citations": [c.model_dump(mode="json") for c in plan.citations]}
+    timings["total_ms"] = (time.perf_counter() - t0) * 1000
+    response = AskResponse(
+        answer=answer,
+        language=language,
+        intent=plan.intent,
+        summary=plan.summary,
+        sections=plan.sections,
+        related=plan.related,
+        prose=prose,
+        citations=plan.citations,
+        answer_mode=mode,
+        question_id=qid,
+        standalone_question=searched,
+        dropped_sentences=dropped,
+        timings_ms=_round(timings),
+    )
+    yield "done", response
 
 
 def _pieces(text: str, size: int = 120) -> Iterator[str]:

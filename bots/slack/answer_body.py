@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.core.answers import AskResponse, BottomLine, RelatedProgram
+from assistant.core.answers import (
+    IN_ENGLISH,
+    INTENT_LABELS_FR,
+    RELATED_LABELS_FR,
+    VERDICTS_FR,
+    AskResponse,
+    BottomLine,
+    RelatedProgram,
+)
 from bots.slack.mrkdwn import SECTION_LIMIT, escape, inline_mrkdwn, markdown_to_mrkdwn, split_text, truncate
 
 Block = dict[str, Any]
@@ -31,26 +39,7 @@ VERDICT_LABELS = {
     "harmful": "Harmful",
     "not-rated": "Not yet rated by our curators",
 }
-# A French answer's frame (the bot is a client of the API: it keeps its own labels, as the widget does).
-VERDICT_LABELS_FR = {
-    "effective": "Efficace",
-    "promising": "Prometteur",
-    "mixed": "Résultats mitigés",
-    "no-effect": "Aucun effet",
-    "harmful": "Néfaste",
-    "not-rated": "Pas encore évalué par notre équipe",
-}
-INTENT_LABELS_FR = {
-    "effect": "Ce que montrent les données",
-    "compare": "Côte à côte",
-    "describe": "En quoi ça consiste",
-    "howto": "Mise en œuvre",
-    "cost": "Coûts",
-    "canada": "Au Canada",
-    "who": "Pour qui",
-}
-RELATED_LABELS_FR = {"alternative": "Solutions mieux appuyées", "see-also": "Aussi dans la base de données probantes"}
-IN_ENGLISH = "(en anglais)"
+VERDICT_LABELS_FR = {v.value: label for v, label in VERDICTS_FR.items()}
 # Only these kinds of document carry a verdict of their own; a guide or a review has none to show.
 VERDICT_KINDS = frozenset({"program", "practice"})
 RELATED_HEADINGS = {"alternative": "Better-supported alternatives", "see-also": "Also in the evidence base"}

@@ -13,29 +13,17 @@ import re
 
 from assistant.core.answering.planning import RATED_KINDS, AnswerPlan, Library, strength_beyond
 from assistant.core.answering.text import split_sentences
-from assistant.core.answers import BottomLine, Citation, Intent, RelatedProgram, Topic
-from assistant.core.evidence import EvidenceVerdict
-
-IN_ENGLISH = "(en anglais)"
-
-VERDICTS_FR: dict[EvidenceVerdict, str] = {
-    EvidenceVerdict.EFFECTIVE: "Efficace",
-    EvidenceVerdict.PROMISING: "Prometteur",
-    EvidenceVerdict.MIXED: "Résultats mitigés",
-    EvidenceVerdict.NO_EFFECT: "Aucun effet",
-    EvidenceVerdict.HARMFUL: "Néfaste",
-    EvidenceVerdict.NOT_RATED: "Pas encore évalué par notre équipe",
-}
-INTENT_LABELS_FR: dict[Intent, str] = {
-    "effect": "Ce que montrent les données",
-    "compare": "Côte à côte",
-    "describe": "En quoi ça consiste",
-    "howto": "Mise en œuvre",
-    "cost": "Coûts",
-    "canada": "Au Canada",
-    "who": "Pour qui",
-}
-RELATED_LABELS_FR = {"alternative": "Solutions mieux appuyées", "see-also": "Aussi dans la base de données probantes"}
+from assistant.core.answers import (
+    IN_ENGLISH,
+    INTENT_LABELS_FR,
+    RELATED_LABELS_FR,
+    VERDICTS_FR,
+    BottomLine,
+    Citation,
+    Intent,
+    RelatedProgram,
+    Topic,
+)
 
 # French cue words for each intent, first match wins; "does it work" is the default.
 _INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [

@@ -367,7 +367,7 @@ class EvidenceService:
             yield from _refusal(french.no_evidence_answer_fr(topics, record), topics, qid, question, "fr", timings, t0)
             return
         plan = french.in_french(plan, library)
-        answer = french.render_markdown_fr(plan, library)
+        answer = french.render_markdown_fr(plan)
         for piece in _pieces(answer):
             yield "delta", {"text": piece}
         cited = [c.document_id for c in plan.citations]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.core.answering.planning import library_of
 from assistant.core.crosslingual import FakeMultilingualEncoder
 from assistant.core.language import detect_language
 from assistant.core.service import EvidenceService
@@ -39,6 +40,11 @@ def test_a_french_question_about_a_harmful_program_gets_a_french_frame(corpus_se
     assert "What works" not in response.answer
     assert "(en anglais)" in response.answer  # every English quote says so
     assert "**Sources**" in response.answer
+    documents = library_of(corpus_service.snapshot()).documents
+    named = [(r.document_id, r.title) for r in response.related]
+    named += [(i.document_id, i.title) for s in response.sections for i in s.items]
+    assert named
+    assert all(title == documents[d].chunks[0].metadata["title_fr"] for d, title in named)  # French names
 
 
 def test_a_document_with_french_text_is_quoted_in_french(corpus_service: EvidenceService) -> None:

@@ -70,7 +70,8 @@ def english_shadow(question: str, titles: list[str]) -> str:
 
 
 def in_french(plan: AnswerPlan, library: Library) -> AnswerPlan:
-    """The plan's bottom lines quote a document's French summary when it has one; the rest is marked English."""
+    """French names for the plan's documents, and bottom lines that quote a document's French summary when it
+    has one; the rest is marked English."""
     summary: list[BottomLine] = []
     for line in plan.summary:
         french = _french_finding(library, line.document_id)
@@ -79,6 +80,11 @@ def in_french(plan: AnswerPlan, library: Library) -> AnswerPlan:
             update |= {"finding": french, "language": "fr"}
         summary.append(line.model_copy(update=update))
     plan.summary = summary
+    plan.related = [r.model_copy(update={"title": title_fr(library, r.document_id, r.title)}) for r in plan.related]
+    for section in plan.sections:
+        section.items = [
+            i.model_copy(update={"title": title_fr(library, i.document_id, i.title)}) for i in section.items
+        ]
     return plan
 
 
@@ -97,27 +103,26 @@ def title_fr(library: Library, document_id: str, fallback: str) -> str:
     return str(document.chunks[0].metadata.get("title_fr") or "") or fallback if document else fallback
 
 
-def render_markdown_fr(plan: AnswerPlan, library: Library) -> str:
-    """The plan as Markdown, in French; quotes verbatim, English ones marked."""
+def render_markdown_fr(plan: AnswerPlan) -> str:
+    """The plan (after `in_french`) as Markdown, in French; quotes verbatim, English ones marked."""
     lines: list[str] = []
     for b in plan.summary:
-        name = title_fr(library, b.document_id, b.title)
-        lines.append(f"**{name}**" + (f" : {_rating_fr(b)}." if b.kind in RATED_KINDS else " :"))
+        lines.append(f"**{b.title}**" + (f" : {_rating_fr(b)}." if b.kind in RATED_KINDS else " :"))
         lines.append(f"\u201c{b.finding}\u201d [{b.n}]" + ("" if b.language == "fr" else f" {IN_ENGLISH}"))
         lines.append("")
     for section in plan.sections:
         lines.append(f"**{INTENT_LABELS_FR[section.intent]}**")
         single = len(plan.summary) == 1
         for item in section.items:
-            who = "" if single else title_fr(library, item.document_id, item.title) + " : "
+            who = "" if single else item.title + " : "
             lines.append(f"- {who}\u201c{item.text}\u201d [{item.n}] {IN_ENGLISH}")
         lines.append("")
     for reason, label in RELATED_LABELS_FR.items():
         related = [r for r in plan.related if r.reason == reason]
         if related:
-            names = "; ".join(_related_fr(r, library) for r in related)
+            names = "; ".join(_related_fr(r) for r in related)
             lines += [f"**{label}** : {names}.", ""]
-    lines.append(sources_fr(plan.citations, library))
+    lines.append(sources_fr(plan.citations))
     return "\n".join(lines).strip()
 
 
@@ -126,12 +131,12 @@ def _rating_fr(b: BottomLine) -> str:
     return VERDICTS_FR[b.verdict] + (f" ({detail})" if detail else "")
 
 
-def _related_fr(r: RelatedProgram, library: Library) -> str:
+def _related_fr(r: RelatedProgram) -> str:
     verdict = f" ({VERDICTS_FR[r.verdict].lower()})" if r.kind in RATED_KINDS else ""
-    return f"{title_fr(library, r.document_id, r.title)}{verdict}" + (f" [{r.n}]" if r.n is not None else "")
+    return f"{r.title}{verdict}" + (f" [{r.n}]" if r.n is not None else "")
 
 
-def sources_fr(citations: list[Citation], library: Library) -> str:
+def sources_fr(citations: list[Citation]) -> str:
     lines = ["**Sources**"]
     for c in citations:
         rated = VERDICTS_FR[c.verdict].lower() + (f", {c.rating_source}" if c.rating_source else "")

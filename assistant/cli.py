@@ -243,7 +243,9 @@ def gaps(
         typer.echo("no evidence gaps logged yet")
     for row in rows:
         nearest = ", ".join(row["nearest_topics"]) or "-"
-        typer.echo(f"{row['created_at'][:16]}  [{row['face']}]  {row['question']}   (nearest: {nearest})")
+        typer.echo(
+            f"{row['created_at'][:16]}  [{row['face']} {row['language']}]  {row['question']}   (nearest: {nearest})"
+        )
 
 
 def run() -> None:

@@ -128,12 +128,31 @@ class AskResponse(BaseModel):
     )
     citations: list[Citation] = Field(default_factory=list)
     no_evidence: bool = False
+    unsupported_language: str | None = Field(
+        default=None,
+        description="The question's language (ISO 639-1) when whatworks does not answer in it; the answer "
+        "then says, in English and French, which languages it answers, and nothing was searched.",
+    )
     nearest_topics: list[Topic] = Field(default_factory=list)
     answer_mode: AnswerMode = "extractive"
     question_id: str
     standalone_question: str = Field(description="The question as searched (follow-ups made standalone).")
     dropped_sentences: int = Field(default=0, description="LLM sentences dropped for lack of support.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+# The reply to a question in a language we do not answer, in both of ours (the one the face is in first).
+UNSUPPORTED_LANGUAGE_TEXT = {
+    "en": "whatworks answers questions in English and French only, so this question was not searched. "
+    "Please ask it again in English or in French.",
+    "fr": "whatworks répond aux questions en anglais et en français seulement : cette question n'a donc pas "
+    "été cherchée. Posez-la de nouveau en français ou en anglais.",
+}
+
+
+def unsupported_language_answer(first: str | None = None) -> str:
+    order = ("fr", "en") if first == "fr" else ("en", "fr")
+    return "\n\n".join(UNSUPPORTED_LANGUAGE_TEXT[lang] for lang in order)
 
 
 # The French frame of an answer, for every face that renders one (the Slack bot may import this module).

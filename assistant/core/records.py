@@ -24,7 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -44,6 +46,8 @@ questions = Table(
     Column("top_similarity", Float, nullable=True),
     Column("cited", Text, nullable=False, default="[]"),
     Column("nearest_topics", Text, nullable=False, default="[]"),
+    # the question's language (ISO 639-1): "en", "fr", or one we do not answer in
+    Column("language", String(12), nullable=False, default="en", server_default="en"),
 )
 
 feedback = Table(
@@ -81,6 +85,7 @@ class RecordStore:
             self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
         metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self.lost_rows = 0
         self._lock = threading.Lock()
         self._broken = False
@@ -131,6 +136,7 @@ class RecordStore:
         cited: list[str],
         nearest: list[str],
         face: str = "api",
+        language: str = "en",
     ) -> str:
         qid = str(uuid.uuid4())
         with self._guard(writing_a_question=True), self.engine.begin() as conn:
@@ -146,6 +152,7 @@ class RecordStore:
                     top_similarity=top_similarity,
                     cited=json.dumps(cited),
                     nearest_topics=json.dumps(nearest),
+                    language=language[:12],
                 )
             )
         return qid
@@ -198,6 +205,7 @@ class RecordStore:
                     questions.c.standalone_question,
                     questions.c.top_similarity,
                     questions.c.nearest_topics,
+                    questions.c.language,
                 )
                 .where(questions.c.no_evidence.is_(True))
                 .order_by(questions.c.created_at.desc())
@@ -213,6 +221,22 @@ class RecordStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date: columns added since get their default.
+
+    Only additions with a default happen here; anything larger waits for real migrations.
+    """
+    known = {c["name"] for c in inspect(engine).get_columns("questions")}
+    with engine.begin() as conn:
+        for column in questions.columns:
+            if column.name not in known and column.server_default is not None:
+                default = column.server_default.arg  # type: ignore[attr-defined]
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(
+                    text(f"ALTER TABLE questions ADD COLUMN {column.name} {kind} NOT NULL DEFAULT '{default}'")
+                )
 
 
 def _reason(exc: BaseException) -> str:

@@ -31,11 +31,11 @@ from assistant.core.answering.planning import (
     render_tail,
 )
 from assistant.core.answering.scope import load_context_words, load_scope_examples
-from assistant.core.answers import AnswerMode, AskResponse, Message, Topic
+from assistant.core.answers import AnswerMode, AskResponse, Message, Topic, unsupported_language_answer
 from assistant.core.chunks import matches_filters
 from assistant.core.crosslingual import DocumentVectors, MultilingualEncoder
 from assistant.core.embeddings import Embedder
-from assistant.core.language import Language, detect_language
+from assistant.core.language import LANGUAGES, Language, identify
 from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever, Passage
 from assistant.core.settings import Settings
@@ -244,7 +244,15 @@ class EvidenceService:
         self.check_filters(filters)
         library = library_of(snapshot)
         # `language` is a hint from the face (the widget's data-lang): the question's own words decide first
-        if self.multilingual is not None and detect_language(question, language) == "fr":
+        asked_in = identify(question, language)
+        if asked_in not in LANGUAGES:
+            # not an evidence gap: logged with its language, answered with the languages we answer in
+            answer = unsupported_language_answer(language)
+            qid = self._log(record, question, question, False, "unsupported-language", None, [], [], face, asked_in)
+            first: Language = "fr" if language == "fr" else "en"
+            yield from _refusal(answer, [], qid, question, first, timings, t0, unsupported=asked_in)
+            return
+        if self.multilingual is not None and asked_in == "fr":
             yield from self._french_events(snapshot, library, question, conversation, filters, face, record, t0)
             return
         yield "status", {"stage": "searching"}
@@ -363,7 +371,7 @@ class EvidenceService:
             topics = [
                 french.topic_fr(library, m.document_id, library.documents[m.document_id].title) for m in ranked[:3]
             ]
-            qid = self._log(record, question, question, True, "extractive", best, [], topics, face)
+            qid = self._log(record, question, question, True, "extractive", best, [], topics, face, "fr")
             yield from _refusal(french.no_evidence_answer_fr(topics, record), topics, qid, question, "fr", timings, t0)
             return
         plan = french.in_french(plan, library)
@@ -371,7 +379,7 @@ class EvidenceService:
         for piece in _pieces(answer):
             yield "delta", {"text": piece}
         cited = [c.document_id for c in plan.citations]
-        qid = self._log(record, question, question, False, "extractive", best, cited, [], face)
+        qid = self._log(record, question, question, False, "extractive", best, cited, [], face, "fr")
         yield from _answered(plan, answer, qid, question, "fr", timings, t0)
 
     def _log(
@@ -385,12 +393,21 @@ class EvidenceService:
         cited: list[str],
         topics: list[Topic],
         face: str,
+        language: str = "en",
     ) -> str:
         if not record:
             return f"unrecorded-{uuid.uuid4()}"
         try:
             return self.records.log_question(
-                question, standalone, no_evidence, mode, top_similarity, cited, [t.document_id for t in topics], face
+                question,
+                standalone,
+                no_evidence,
+                mode,
+                top_similarity,
+                cited,
+                [t.document_id for t in topics],
+                face,
+                language,
             )
         except RecordsUnavailable as exc:
             # The member still gets the answer; the lost row is counted (readiness reports it) and logged.
@@ -530,6 +547,7 @@ def _refusal(
     language: Language,
     timings: dict[str, float],
     t0: float,
+    unsupported: str | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """The events of a no-evidence answer: its text, no citations, then the response."""
     yield "delta", {"text": answer}
@@ -539,6 +557,7 @@ def _refusal(
         answer=answer,
         language=language,
         no_evidence=True,
+        unsupported_language=unsupported,
         nearest_topics=topics,
         question_id=qid,
         standalone_question=searched,

@@ -73,6 +73,7 @@
         compare: "Side by side",
       },
       noEvidenceTitle: "Not covered yet",
+      otherLanguageTitle: "English and French only",
       topicsIntro: "The evidence base does cover these topics. Ask about one:",
       helpful: "Was this answer helpful?",
       up: "Helpful",
@@ -151,6 +152,7 @@
         compare: "Comparaison",
       },
       noEvidenceTitle: "Pas encore couvert",
+      otherLanguageTitle: "Français et anglais seulement",
       topicsIntro: "La base de données probantes couvre ces sujets. Posez une question sur l’un d’eux :",
       helpful: "Cette réponse vous a-t-elle été utile?",
       up: "Utile",
@@ -1103,7 +1105,13 @@
       const ctx = this.citationContext(turn);
       if (response.no_evidence) {
         turn.answer.replaceChildren(
-          h("p", { class: "ww-note-title" }, icon("info"), h("span", { text: T.noEvidenceTitle, lang: LANG })),
+          h(
+            "p",
+            { class: "ww-note-title" },
+            icon("info"),
+            // a question in another language was not searched: no "not covered" for a topic we may cover
+            h("span", { text: response.unsupported_language ? T.otherLanguageTitle : T.noEvidenceTitle, lang: LANG }),
+          ),
           renderMarkdown(asText(response.answer), ctx),
         );
       } else {

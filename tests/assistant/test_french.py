@@ -6,7 +6,7 @@ import pytest
 
 from assistant.core.answering.planning import library_of
 from assistant.core.crosslingual import FakeMultilingualEncoder
-from assistant.core.language import detect_language
+from assistant.core.language import detect_language, identify
 from assistant.core.service import EvidenceService
 
 pytestmark = pytest.mark.slow
@@ -108,3 +108,67 @@ def test_a_short_french_follow_up_continues_the_previous_answer(corpus_service: 
     assert follow_up.summary[0].document_id == "scared-straight"
     alone = corpus_service.ask("Et au Canada?", record=False, language="fr")
     assert alone.no_evidence  # without the conversation, there is nothing to continue
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("¿Qué programas funcionan para reducir la violencia juvenil en los barrios?", "es"),
+        ("Funktioniert Videoüberwachung gegen Kriminalität in Innenstädten?", "de"),
+        ("Какие программы помогают снизить преступность среди молодежи?", "ru"),
+        ("哪些项目可以有效减少青少年犯罪？", "zh"),
+        ("ਕਿਹੜੇ ਪ੍ਰੋਗਰਾਮ ਅਪਰਾਧ ਘਟਾਉਂਦੇ ਹਨ?", "pa"),
+        # mixed questions are answered in their dominant language
+        ("Est-ce que le mentorat marche pour les jeunes? what about boys", "fr"),
+        ("Does the mentoring program work for jóvenes?", "en"),
+        # short English that a full language list mistakes for a creole, and names alone
+        ("how long do i boil an egg for a jammy yolk", "en"),
+        ("CCTV?", "en"),
+        ("Scared Straight", "en"),
+    ],
+)
+def test_a_question_in_another_language_is_recognised_and_a_mixed_one_is_not(text: str, language: str) -> None:
+    assert identify(text) == language
+
+
+def test_a_question_in_another_language_is_told_which_languages_we_answer(corpus_service: EvidenceService) -> None:
+    response = corpus_service.ask("¿Los programas de mentoría reducen la delincuencia juvenil?", face="widget")
+    assert response.unsupported_language == "es"
+    assert response.no_evidence
+    assert not response.nearest_topics
+    assert not response.citations
+    english, french_text = response.answer.split("\n\n")
+    assert english.startswith("whatworks answers questions in English and French only")
+    assert french_text.startswith("whatworks répond aux questions en anglais et en français seulement")
+    # logged with its language, and not as an evidence gap
+    gaps = corpus_service.records.evidence_gaps(1000)
+    assert response.question_id not in [g["id"] for g in gaps]
+    assert _logged(corpus_service, response.question_id) == ("es", "unsupported-language", False)
+    # under a French interface, the French sentence comes first
+    hinted = corpus_service.ask("Werkt cameratoezicht tegen criminaliteit in de stad?", language="fr", record=False)
+    assert hinted.language == "fr"
+    assert hinted.unsupported_language == "nl"
+    assert hinted.answer.startswith("whatworks répond")
+
+
+def test_a_french_gap_is_logged_in_french(corpus_service: EvidenceService) -> None:
+    response = corpus_service.ask("Comment obtenir un permis pour agrandir mon garage?", face="slack")
+    gap = next(g for g in corpus_service.records.evidence_gaps(1000) if g["id"] == response.question_id)
+    assert gap["language"] == "fr"
+    assert _logged(corpus_service, response.question_id) == ("fr", "extractive", True)
+    answered = corpus_service.ask("Est-ce que la vidéosurveillance réduit le crime dans les stationnements?")
+    assert _logged(corpus_service, answered.question_id) == ("fr", "extractive", False)
+
+
+def _logged(service: EvidenceService, question_id: str) -> tuple[str, str, bool]:
+    from sqlalchemy import select
+
+    from assistant.core.records import questions
+
+    with service.records.engine.connect() as conn:
+        row = conn.execute(
+            select(questions.c.language, questions.c.answer_mode, questions.c.no_evidence).where(
+                questions.c.id == question_id
+            )
+        ).one()
+    return str(row[0]), str(row[1]), bool(row[2])

@@ -300,6 +300,17 @@ def test_follow_up_uses_the_earlier_turn_until_a_new_conversation(
     expect(answered).not_to_have_class(re.compile("ww-msg--no-evidence"))
     expect(answered.locator(".ww-bottomline a.ww-cite").first).to_be_visible()
 
+    # A question in a language the widget does not answer says which it does, in both, with no topics.
+    new_conversation.click()
+    widget.ask("¿Los programas de mentoría reducen la delincuencia juvenil?")
+    other = widget.answer()
+    expect(other).to_have_attribute("data-state", "done")
+    expect(other.locator(".ww-note-title")).to_have_text("English and French only")
+    expect(other).to_contain_text("whatworks answers questions in English and French only")
+    expect(other).to_contain_text("whatworks répond aux questions en anglais et en français seulement")
+    expect(other.locator("button.ww-topic")).to_have_count(0)
+    widget.shot("12-other-language")
+
 
 def test_a_vote_with_a_session_from_an_earlier_server_gets_a_new_one(
     live_server: Any, open_page: Callable[..., Any]

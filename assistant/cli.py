@@ -182,16 +182,16 @@ def verify_claims_command(
 ) -> None:
     """Check each claim against its passage with the verifier that answers use."""
     from assistant.core.embeddings import make_embedder
-    from assistant.core.verification.claimset import read_claims, score, verify_claims
+    from assistant.core.verification.claimset import corpus_documents, read_claims, score, verify_claims
     from assistant.core.verification.verifier import SentenceVerifier
 
     if not file.is_file():
         typer.echo(f"error: {file}: no such file", err=True)
         raise typer.Exit(2)
-    claims, errors = read_claims(file)
+    settings = Settings()
+    claims, errors = read_claims(file, corpus_documents(settings.corpus_dir))
     for error in errors:
         typer.echo(f"error: {file}:{error.line}: {error.message}", err=True)
-    settings = Settings()
     results = verify_claims(SentenceVerifier(make_embedder(settings.embedding)), claims)
     typer.echo(f"{'id':14} {'result':12} {'check':10} reason")
     for r in results:

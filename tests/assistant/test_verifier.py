@@ -125,7 +125,7 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_checked(tmp_path: Path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["dev.jsonl", "holdout.jsonl"])
+@pytest.mark.parametrize("name", ["dev.jsonl", "holdout.jsonl", "dev2.jsonl", "holdout2.jsonl"])
 def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
     """`make test` holds the verifier to corpus/eval/claims/thresholds.yaml on both claim files."""
     result = CliRunner().invoke(
@@ -134,3 +134,56 @@ def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
     payload = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(payload["results"]) >= 150
     assert result.exit_code == 0, result.stderr
+
+
+# Passages written for these tests (not taken from a claim set), each with one sentence that reads the
+# passage right and one that a fluent writer gets wrong in the named way.
+SITES = (
+    "An evaluation in four cities found that the curfew program lowered youth arrests in two of the "
+    "sites; the other two saw no change. Officials chose which blocks took part rather than assigning "
+    "them at random. The study did not test effects on violence."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "check"),
+    [
+        ("The curfew program lowered youth arrests in every one of the cities evaluated [1].", "strength"),
+        ("Blocks were picked for the curfew program by officials rather than at random [1].", None),
+        ("Blocks took part in the curfew program by chance, without officials choosing them [1].", "negation"),
+        ("The curfew program lowered youth arrests in two of the four cities [1].", None),
+        ("The curfew program reduced violence in the cities where it ran [1].", "verdict"),
+        ("The curfew program lowered youth arrests on weekend nights in two sites [1].", "detail"),
+    ],
+)
+def test_universal_set_aside_untested_and_added_details(
+    verifier: SentenceVerifier, sentence: str, check: str | None
+) -> None:
+    verdict = verifier.check(sentence, {1: SITES})
+    assert verdict.supported is (check is None), verdict.reason
+    if check:
+        assert verdict.check == check, verdict.reason
+
+
+def test_shown_to_work_cannot_cite_a_mixed_document(verifier: SentenceVerifier) -> None:
+    passage = CitedPassage(
+        "The fund paid for local projects to keep young people out of gangs; their results are not established.",
+        title="Gang prevention fund",
+        verdict="mixed",
+    )
+    sentence = "The gang prevention fund has been shown to keep young people out of gangs [1]."
+    verdict = verifier.check(sentence, {1: passage})
+    assert (verdict.supported, verdict.check) == (False, "verdict")
+
+
+def test_a_claim_file_knows_its_documents_names_and_verdict(tmp_path: Path) -> None:
+    from assistant.core.verification.claimset import corpus_documents
+
+    line = {"id": "c1", "document_id": "scared-straight", "passage": "It increased delinquency.", "claim": "x [1]."}
+    path = tmp_path / "claims.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    claims, errors = read_claims(path, corpus_documents(ROOT / "corpus"))
+    assert not errors
+    cited = claims[0].passages[1]
+    assert cited.verdict == "harmful"
+    assert "Scared Straight" in cited.title

@@ -2,7 +2,8 @@
 
 A claim file is JSON Lines, one `{"id", "passage", "claim"}` per line; a claim ends with
 `[1]` and cites the passage. Optional keys: `passages` (`{"1": ..., "2": ...}`) instead of
-`passage`, `verdict` (the cited document's verdict), `label` (`supported` or `unsupported`)
+`passage`, `verdict` (the cited document's verdict), `document_id` (a curated document whose
+title, aliases and verdict the check then knows, as an answer's does), `label` (`supported` or `unsupported`)
 and `kind` (what the claim does: paraphrase, direction, negation, ...). With labels, the run
 is scored: the share of unsupported claims accepted, of supported claims rejected, and the
 same per kind. A bad line is reported with its number and what is wrong, and every other
@@ -98,8 +99,47 @@ class ClaimScore:
 FLIP_KINDS = frozenset({"direction", "negation", "verdict"})
 
 
-def read_claims(path: Path) -> tuple[list[Claim], list[LineError]]:
-    """Every well-formed claim of the file, and an error for each line that is not."""
+@dataclass(frozen=True)
+class DocumentNames:
+    """What an answer knows of a cited passage's document besides its text."""
+
+    title: str
+    aliases: tuple[str, ...]
+    verdict: str | None
+
+
+def corpus_documents(corpus_dir: Path) -> dict[str, DocumentNames]:
+    """The title, aliases and verdict of every curated document (Markdown front matter) under corpus_dir.
+
+    A claim line that gives a `document_id` is checked as an answer's sentence is: knowing the
+    document's own names (so "CIT" for Crisis Intervention Teams is not a stranger) and its verdict.
+    """
+    import yaml
+
+    out: dict[str, DocumentNames] = {}
+    for path in sorted(corpus_dir.glob("*/*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not text.startswith("---"):
+            continue
+        try:
+            meta = yaml.safe_load(text[3:].split("\n---", 1)[0])
+        except yaml.YAMLError:
+            continue  # ingestion reports broken front matter; here the claim is checked without names
+        if isinstance(meta, dict) and meta.get("id"):
+            aliases = meta.get("aliases") or []
+            out[str(meta["id"])] = DocumentNames(
+                str(meta.get("title") or ""),
+                tuple(str(a) for a in aliases if isinstance(a, str)),
+                str(meta["verdict"]) if meta.get("verdict") else None,
+            )
+    return out
+
+
+def read_claims(path: Path, documents: dict[str, DocumentNames] | None = None) -> tuple[list[Claim], list[LineError]]:
+    """Every well-formed claim of the file, and an error for each line that is not.
+
+    `documents` (from `corpus_documents`) fills in the names and verdict of a claim's `document_id`.
+    """
     claims: list[Claim] = []
     errors: list[LineError] = []
     seen: set[str] = set()
@@ -117,7 +157,7 @@ def read_claims(path: Path) -> tuple[list[Claim], list[LineError]]:
             errors.append(LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
         try:
-            claim = _claim(data, number)
+            claim = _claim(data, number, documents or {})
         except ValueError as exc:
             errors.append(LineError(number, str(exc)))
             continue
@@ -129,7 +169,7 @@ def read_claims(path: Path) -> tuple[list[Claim], list[LineError]]:
     return claims, errors
 
 
-def _claim(data: Any, number: int) -> Claim:
+def _claim(data: Any, number: int, documents: dict[str, DocumentNames]) -> Claim:
     if not isinstance(data, dict):
         raise ValueError('expected an object like {"id": ..., "passage": ..., "claim": ...}')
     cid = data.get("id")
@@ -147,7 +187,9 @@ def _claim(data: Any, number: int) -> Claim:
         raw_passages = {"1": data["passage"]}
     if not isinstance(raw_passages, dict) or not raw_passages:
         raise ValueError(f'claim {cid}: "passages" must be an object like {{"1": "text"}}')
-    verdict = data.get("verdict")
+    known = documents.get(str(data.get("document_id") or ""))
+    verdict = data.get("verdict") or (known.verdict if known else None)
+    title, aliases = (known.title, known.aliases) if known else ("", ())
     passages: dict[int, CitedPassage] = {}
     for key, value in raw_passages.items():
         if not str(key).isdigit():
@@ -159,7 +201,7 @@ def _claim(data: Any, number: int) -> Claim:
                 f"claim {cid}: passage [{key}] is {len(value)} characters; the limit is {MAX_PASSAGE_CHARS} "
                 "(cite the paragraph that supports the claim, not the whole document)"
             )
-        passages[int(key)] = CitedPassage(value, verdict=str(verdict) if verdict else None)
+        passages[int(key)] = CitedPassage(value, title, str(verdict) if verdict else None, aliases)
     cited = {int(n) for n in CITATION.findall(text)}
     if not cited:
         raise ValueError(f"claim {cid}: cites no passage; end the claim with [1]")

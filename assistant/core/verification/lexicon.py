@@ -28,7 +28,7 @@ BAD_OUTCOMES = frozenset(
     """crime crimin offend offens reoffend delinqu violenc violent arrest burglari burglar theft steal stolen
     aggress aggressive shoot shot homicid murder victimis victimiz recidiv convict drug alcohol substanc disord
     disrupt bulli antisoci fear risk incarcer injuri complaint forc gang weapon gun fight robberi vandal graffiti
-    assault dropout incid problem misconduct suspens expuls detent prison jail custodi reconvict
+    assault dropout incid problem misconduct suspens expuls detent prison jail custodi reconvict victim suicid
     rearrest re-arrest abus neglect drink smoke cannabi marijuana opioid overdos death kill""".split()
 )
 GOOD_OUTCOMES = frozenset(
@@ -44,6 +44,7 @@ OUTCOME_WORDS: dict[str, str] = {
     "hitting": "hit",
     "attendance": "attend",
     "achievement": "achiev",
+    "grades": "achiev",
     "dropout": "dropout",
 }
 
@@ -62,6 +63,10 @@ NULL_PHRASES = (
     "no reliable",
     "no discernible",
     "no difference",
+    "not statistically significant",
+    "not significant",
+    "non-significant",
+    "nonsignificant",
     "no impact",
     "no change",
     "no better",
@@ -101,7 +106,7 @@ WORKS_PATTERNS = (
     r"initiative|[A-Z][\w.&-]*)\s+(?:really\s+|clearly\s+|actually\s+|generally\s+|still\s+)?(?:works|worked)\b",
     r"\b(?:does|do|did)\s+(?:really\s+|actually\s+)?work\b",
     r"\bworks?\s+(?:well|for|to|in|against)\b",
-    r"\b(?:good|sound|smart|wise|safe|solid|proven|strong|reliable|worthwhile|effective|excellent|great)\s+"
+    r"\b(?:good|sound|smart|wise|safe|solid|proven|strong|reliable|worthwhile|effective|excellent|great|promising)\s+"
     r"(?:investment|choice|bet|option|way|approach|strategy|program|programme|practice|tool|model|fit)\b",
     r"\b(?:should|would do well to|are encouraged to|is wise to|can safely|can confidently)\s+"
     r"(?:fund|adopt|invest in|implement|expand|support|use|back|roll out|bring in|choose|rely on)\b",
@@ -109,6 +114,7 @@ WORKS_PATTERNS = (
     r"\b(?:recommend|recommends|recommended|endorse|endorsed|endorses)\b",
     r"\b(?:effective|successful|proven)\s+(?:at|in|for)\b",
     r"\bhelps?\s+(?:to\s+)?(?:reduce|prevent|cut|lower|keep)\b",
+    r"\b(?:shown|proven|proved|found|known)\s+to\s+(?:reduce|prevent|cut|lower|keep|stop|improve|deter|protect)\b",
     r"\bharmless\b",
     r"\bsafe\s+(?:option|choice|bet|to fund|to use)\b",
     r"\b(?:is|are)\s+(?:one of\s+)?(?:the\s+)?(?:better|well|best)[- ]supported\b",
@@ -280,6 +286,20 @@ PLACE_CLASSES: dict[str, tuple[str, ...]] = {
     "rural": ("rural", "countryside", "small town", "small towns"),
     "bars": ("pub", "pubs", "nightclub", "nightclubs", "licensed premises", "taverns"),
     "streets": ("street", "streets", "road", "roads", "sidewalk", "sidewalks"),
+    "businesses": (
+        "business",
+        "businesses",
+        "shop",
+        "shops",
+        "store",
+        "stores",
+        "retailer",
+        "retailers",
+        "merchant",
+        "merchants",
+        "shopkeepers",
+        "commercial premises",
+    ),
     "canada": (
         "canada",
         "canadian",
@@ -371,6 +391,9 @@ DETAIL_KINDS: dict[str, str] = {
     **{s: "scale" for s in "sampl enrol percent cent".split()},
     **{s: "funder" for s in "funder grant sponsor sponsorship".split()},
     **{s: "government" for s in "govern ministri depart feder provinci foundat univers".split()},
+    # a study design or a time of day the passage never gives ("mostly randomised", "on weekend nights")
+    **{s: "design" for s in "random randomis randomiz".split()},
+    **{s: "time of day" for s in "weekend night evening overnight".split()},
 }
 # Outcomes that are one thing in other words; anything else is its own outcome.
 OUTCOME_SYNONYMS: dict[str, str] = {

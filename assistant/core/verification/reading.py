@@ -443,6 +443,19 @@ def _negation_scopes(words: list[str], stems: list[str]) -> tuple[set[str], set[
     return negated, asserted - negated
 
 
+def _scopes_by_sentence(text: str) -> tuple[set[str], set[str]]:
+    """Negation scopes sentence by sentence: 'no change. Officials chose...' negates nothing of the second."""
+    negated: set[str] = set()
+    everything: set[str] = set()
+    for sentence in sentences(text):
+        words = tokens(sentence)
+        stems = [stem(w) if w[:1].isalpha() else w for w in words]
+        n, a = _negation_scopes(words, stems)
+        negated |= n
+        everything |= n | a
+    return negated, everything - negated
+
+
 def _excluded(words: list[str], stems: list[str]) -> set[str]:
     """What a sentence sets aside: 'quasi-experiments rather than randomised trials', 'without police'."""
     out: set[str] = set()
@@ -472,14 +485,21 @@ def _denied(words: list[str], stems: list[str]) -> set[str]:
     for i, w in enumerate(words):
         if w.lower() not in {"not", "no", "never", "nor", "neither"}:
             continue
-        for j in range(i + 1, min(len(words), i + 4)):
+        taken = 0
+        for j in range(i + 1, min(len(words), i + 6)):
             lw = words[j].lower()
-            if lw in _SKIP_AFTER_NOT:
+            if lw in _SKIP_AFTER_NOT or (taken and (lw in STOPWORDS or lw in _FUNCTION or lw.endswith("ly"))):
                 continue
             if lw.isalpha() and lw not in STOPWORDS:
                 denied.add(stems[j])
+                taken += 1
+                if stems[j] in _STUDY_WORDS and taken == 1:
+                    continue  # "no study here directly tested it": what no study did is denied too
             break
     return denied
+
+
+_STUDY_WORDS = frozenset("studi evalu trial review research evid data analysi".split())
 
 
 @lru_cache(maxsize=4096)
@@ -488,7 +508,7 @@ def read(text: str) -> Reading:
     stems = [stem(w) if w[:1].isalpha() else w for w in words]
     lowered = " ".join(w.lower() for w in words)
     content = {s for w, s in zip(words, stems, strict=True) if w[:1].isalpha() and w.lower() not in STOPWORDS}
-    negated, asserted = _negation_scopes(words, stems)
+    negated, asserted = _scopes_by_sentence(text) if _SENTENCE.search(text) else _negation_scopes(words, stems)
     strong = {s for s in stems if s in lx.STRONG}
     strong |= {m.group(0) for p in _STRONG_PHRASES for m in p.finditer(lowered)}
     names, openings = _names(words)
@@ -523,7 +543,7 @@ def _negated_works(text: str) -> bool:
     for p in _WORKS:
         for m in p.finditer(text):
             before = lowered[max(0, m.start() - 25) : m.start() + len(m.group(0))]
-            if re.search(r"\b(?:not|no|never|nor|neither|without|fail\w*)\b", before):
+            if re.search(r"\b(?:not|no|never|nor|neither|without|cannot|fail\w*|rather than|instead of)\b", before):
                 return True
     return False
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.core.answering.text import INSTRUCTION, LINK, ROLE_MARKER
+from assistant.core.answering.text import INSTRUCTION, LINK, ROLE_MARKER, STOPWORDS
 from assistant.core.embeddings import Embedder
 from assistant.core.verification import lexicon as lx
 from assistant.core.verification.reading import (
@@ -264,7 +264,7 @@ def _who_where(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
         if "-" in lw and lw not in theirs_lower:
             head, _, tail = lw.rpartition("-")
             sibling = next((t for t in theirs_lower if t.endswith("-" + tail) and t != lw), None)
-            if sibling and tail in {"risk", "income", "level", "age", "aged", "year-old", "old"}:
+            if sibling and tail in {"risk", "income", "level", "age", "aged", "year-old", "old", "school"}:
                 return "who-where", f"speaks of {lw}; the passage says {sibling}"
     for label, mine, theirs, near in (
         ("people", claim.populations, passage.populations, aligned.populations),
@@ -305,7 +305,39 @@ def _stance(reading: Reading, verdicts: set[str]) -> str | None:
     return None
 
 
+_UNTESTED = re.compile(
+    r"\b(?:did|does|do|was|were|has|have|had)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?"
+    r"(?:test|measure|examine|look at|assess|report|study|studie|evaluate)\w*|\bnot\s+(?:yet\s+)?(?:been\s+)?"
+    r"(?:tested|measured|examined|assessed|studied|evaluated|reported)\b"
+)
+
+
+def _untested(claim: Reading, passage: Reading) -> Failure:
+    """'an effective way to reduce crime' citing 'a crime-reduction effect has not been shown; the review
+    did not test effects on crime': an effect on an outcome the passage says was not shown or not tested."""
+    moved = {e.outcome for e in passage.effects if e.sign != 0 and e.outcome}
+    moved_keys = {lx.OUTCOME_SYNONYMS.get(o, o) for o in moved}
+    untested: set[str] = set()
+    for clause in clauses(passage.text):
+        lowered = clause.lower()
+        if _UNTESTED.search(lowered) or any(p.search(lowered) for p in _CANNOT_TELL_CLAUSE):
+            untested |= outcome_keys(read(clause))
+    for effect in claim.effects:
+        if effect.sign == 0 or not effect.outcome:
+            continue
+        key = lx.OUTCOME_SYNONYMS.get(effect.outcome, effect.outcome)
+        if key in untested and key not in moved_keys:
+            return "verdict", f"states an effect on {key}, which the passage says was not shown or not tested"
+    return None
+
+
+_CANNOT_TELL_CLAUSE = [re.compile(p) for p in lx.CANNOT_TELL_PATTERNS if "mixed" not in p]
+
+
 def _verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
+    untested = _untested(claim, passage)
+    if untested:
+        return untested
     stance = _stance(passage, verdicts)
     if claim.works and not claim.fails:
         if stance == "negative":
@@ -334,6 +366,8 @@ def _direction(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
         matches = _matching(effect, aligned.effects, passage.effects)
         if matches is None:
             continue
+        if effect.sign == 0 and _null_elsewhere(effect, passage.effects):
+            continue  # "it did not reduce crime", said in another clause than the one aligned
         if effect.sign not in {m.sign for m in matches}:
             said = {1: "improved", -1: "worsened", 0: "did not change"}
             theirs = sorted({said[m.sign] for m in matches})
@@ -341,6 +375,13 @@ def _direction(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
             check = "negation" if effect.sign == 0 or 0 in {m.sign for m in matches} else "direction"
             return check, f"says {what} {said[effect.sign]}; the passage says it {' or '.join(theirs)}"
     return None
+
+
+def _null_elsewhere(effect: Effect, everywhere: list[Effect]) -> bool:
+    if effect.outcome is None:
+        return False
+    key = lx.OUTCOME_SYNONYMS.get(effect.outcome, effect.outcome)
+    return any(e.sign == 0 and e.outcome and lx.OUTCOME_SYNONYMS.get(e.outcome, e.outcome) == key for e in everywhere)
 
 
 def _matching(effect: Effect, near: list[Effect], everywhere: list[Effect]) -> list[Effect] | None:
@@ -366,6 +407,11 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     """The sentence denies what the restated passage affirms ("does not rate MST as a Model program"),
     or affirms what the passage says only under a negation ("rather than randomised trials")."""
     ignore = lx.DOWN | lx.UP | lx.BETTER | lx.WORSE | lx.BAD_OUTCOMES | lx.GOOD_OUTCOMES | _NEUTRAL
+    # "assigned by officials rather than at random", "without displacement": the sentence sets aside
+    # what the passage affirms
+    for s in sorted(_set_aside(claim) - _NEUTRAL - _SIZE - lx.STRONG - lx.HEDGES - passage.excluded - passage.negated):
+        if s in passage.asserted:
+            return "negation", f"sets aside '{s}', which the passage affirms"
     for s in sorted(claim.denied - ignore):
         if s in passage.asserted and s not in passage.negated:
             return "negation", f"denies '{s}', which the passage affirms"
@@ -375,9 +421,30 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
         if s in claim.asserted and s not in passage.asserted:
             return "negation", f"affirms '{s}', which the passage denies"
     for s in sorted(passage.excluded - ignore - claim.excluded):
-        if s in claim.asserted and s not in passage.asserted - passage.excluded:
+        # "violence without firearms" beside "firearm violence fell": used outside the exclusion too
+        if s in claim.asserted and s not in passage.asserted - passage.excluded and passage.stems.count(s) < 2:
             return "negation", f"affirms '{s}', which the passage sets aside"
     return None
+
+
+_SIZE = frozenset({"less", "more", "fewer", "lower", "higher", "larg", "small", "smaller", "greater", "bigger"})
+
+
+def _set_aside(reading: Reading) -> set[str]:
+    """The first word after 'rather than', 'instead of' or 'without' ('rather than at random'), not a name."""
+    words = [w.lower() for w in reading.words]
+    out = set()
+    for i, w in enumerate(words):
+        opens = w == "without" or (i > 0 and (words[i - 1], w) in {("rather", "than"), ("instead", "of")})
+        if not opens:
+            continue
+        for j in range(i + 1, min(len(words), i + 4)):
+            if reading.words[j][:1].isupper() or not words[j][:1].isalpha():
+                break
+            if words[j] not in STOPWORDS:
+                out.add(reading.stems[j])
+                break
+    return out
 
 
 _NEUTRAL = frozenset({"effect", "impact", "result", "evid", "program", "studi", "found", "show", "shown"})
@@ -387,7 +454,28 @@ def _has_negator(reading: Reading) -> bool:
     return any(w.lower() in lx.NEGATORS for w in reading.words)
 
 
+_UNIVERSAL = frozenset({"every", "each", "all", "any", "everyone", "everybody", "always", "everywhere", "none"})
+
+
+def _universal(claim: Reading, passage: Reading) -> Failure:
+    """'every one of the 16 studies', 'any combination', 'all residents': a finding made universal
+    that the passage states of some, or without saying how many."""
+    theirs = {w.lower() for w in passage.words} & _UNIVERSAL
+    if {"no", "not", "never"} & {w.lower() for w in passage.words}:
+        theirs.add("none")  # "none of the studies were randomised" for "no randomised trials"
+    for i, w in enumerate(claim.words):
+        lw = w.lower()
+        if lw == "all" and i > 0 and claim.words[i - 1].lower() == "at":
+            continue  # "if at all", "not at all"
+        if lw in _UNIVERSAL and lw not in theirs and not _under_negation(claim, lw):
+            return "strength", f"says '{lw}', where the passage does not speak of all or every one"
+    return None
+
+
 def _strength(claim: Reading, passage: Reading, aligned: Reading, verdicts: set[str]) -> Failure:
+    universal = _universal(claim, passage)
+    if universal:
+        return universal
     passage_stems = set(aligned.stems)
     hedged = aligned.hedged or bool(verdicts & {"promising", "mixed"}) or passage.cannot_tell
     for word in sorted(claim.strong):

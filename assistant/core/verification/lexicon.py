@@ -13,15 +13,20 @@ from __future__ import annotations
 # A verb or comparative that moves an outcome down or up.
 DOWN = frozenset(
     """reduc reduct decreas lower cut fewer less drop fell fall declin lessen curb shrink shrank diminish halv
-    prevent deter avert lowest smaller minim eas""".split()
+    prevent deter avert lowest smaller minim eas plummet plung slash dip tumbl""".split()
 )
 UP = frozenset(
     """increas rais rise rose risen grew grow higher more boost doubl tripl escal greater spike
-    amplifi larger highest""".split()
+    amplifi larger highest climb jump soar surg swell""".split()
 )
 # Valence words that carry their own sign: "improved" is good whatever it improved.
 BETTER = frozenset("""improv better strengthen enhanc benefit gain""".split())
-WORSE = frozenset("""wors harm harmfulli damag backfir hurt undermin counterproduct""".split())
+WORSE = frozenset("""wors harm harmfulli damag backfir hurt undermin counterproduct weaken erod""".split())
+# "drove up", "went down": a verb of motion and its particle move an outcome as one word would.
+MOTION_VERBS = frozenset(
+    """drove drive driven push went go goe gone shot move tick crept creep edg pull brought
+bring held hold kept keep""".split()
+)
 
 # Outcomes: what moving down is good for (bad things) and what moving up is good for.
 BAD_OUTCOMES = frozenset(
@@ -33,7 +38,7 @@ BAD_OUTCOMES = frozenset(
 )
 GOOD_OUTCOMES = frozenset(
     """skill empathi graduat employ legitimaci trust satisfact confid wellb well-b protect
-    complet earn incom self-control cooper prosoci engag safeti helpf caring""".split()
+    complet earn incom self-control cooper prosoci engag safeti helpf caring complianc satisfi""".split()
 )
 
 # Words that are outcomes although their stems are common verbs ("helpful" stems to "help").

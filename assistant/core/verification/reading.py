@@ -93,6 +93,7 @@ class Effect:
     sign: int
     outcome: str | None
     group: str | None
+    comparative: bool = False  # "more than", "higher": often a comparison between groups, not a change
 
 
 @dataclass
@@ -312,7 +313,7 @@ def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
             continue  # "more likely to offend, not less": a contrast, not a second finding
         null = _negated_at(words, i) or _no_more_than_after(words, i)
         for outcome, sign in zip(outcomes, signs, strict=True):
-            effects.append(Effect(0 if null else sign, outcome, _GROUP_OF.get(outcome or "")))
+            effects.append(Effect(0 if null else sign, outcome, _GROUP_OF.get(outcome or ""), w in comparatives))
     for phrase in lx.NULL_PHRASES:
         for m in re.finditer(rf"(?<![\w]){re.escape(phrase)}(?![\w])", lowered):
             # the outcome named after the phrase ("no effect on reoffending"), else before it
@@ -321,6 +322,16 @@ def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
             outcome = _first_outcome(tail) or _last_outcome(head)
             effects.append(Effect(0, outcome, _GROUP_OF.get(outcome or "")))
     return effects
+
+
+def _with_particles(words: list[str], stems: list[str]) -> list[str]:
+    """'drove up', 'went down', 'held down': the particle read as the direction word it stands for."""
+    out = list(stems)
+    for i in range(1, len(words)):
+        particle = words[i].lower()
+        if particle in {"up", "down"} and stems[i - 1] in lx.MOTION_VERBS:
+            out[i] = "rais" if particle == "up" else "reduc"
+    return out
 
 
 def _pronoun_after(words: list[str], i: int) -> bool:
@@ -518,7 +529,7 @@ def read(text: str) -> Reading:
         words=words,
         stems=stems,
         content=content,
-        effects=_effects(words, stems, lowered),
+        effects=_effects(words, _with_particles(words, stems), lowered),
         numbers=_numbers(words),
         names=names,
         openings=openings,

@@ -121,6 +121,7 @@ class SentenceVerifier:
             or _verdict(claim, passage, verdicts)
             or _direction(claim, passage, aligned)
             or _negation(claim, passage, aligned)
+            or _against_verdict(claim, passage, verdicts)
             or _strength(claim, passage, sentence_of, verdicts)
             or _detail(claim, passage, known_names)
         )
@@ -354,6 +355,23 @@ def _verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
         return "verdict", "states an effect, citing a passage that says the evidence cannot tell"
     if claim.fails and not claim.works and stance == "positive" and not passage.fails:
         return "verdict", "says the program does not work or harms, citing a passage that reports benefits"
+    return None
+
+
+def _against_verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
+    """A named outcome moved the other way than anything the passage reports, against its verdict:
+    'drove up aggressive behaviour' citing a promising program's passage that reports a benefit."""
+    stance = _stance(passage, verdicts)
+    moved = [e for e in claim.effects if e.outcome and e.outcome != "risk" and not e.comparative]
+    if stance == "negative" and any(e.sign == 1 for e in moved) and not any(e.sign == 1 for e in passage.effects):
+        return "verdict", "says an outcome improved, citing a passage that reports no benefit"
+    if (
+        stance == "positive"
+        and any(e.sign == -1 for e in moved)
+        and not any(e.sign == -1 for e in passage.effects)
+        and not passage.fails
+    ):
+        return "verdict", "says an outcome worsened, citing a passage that reports benefits and no harm"
     return None
 
 

@@ -257,7 +257,7 @@ def _hypothetical_at(words: list[str], i: int) -> bool:
 def _negated_at(words: list[str], i: int, span: int = 4) -> bool:
     for j in range(i - 1, max(-1, i - 1 - span), -1):
         w = words[j].lower()
-        if w in lx.NEGATORS or w.startswith("fail"):
+        if w in lx.NEGATORS or w.startswith("fail") or w == "nothing":
             # "not only" and "no more than" do not negate what follows
             if w == "not" and j + 1 < len(words) and words[j + 1].lower() == "only":
                 continue
@@ -314,6 +314,12 @@ def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
         null = _negated_at(words, i) or _no_more_than_after(words, i)
         for outcome, sign in zip(outcomes, signs, strict=True):
             effects.append(Effect(0 if null else sign, outcome, _GROUP_OF.get(outcome or ""), w in comparatives))
+    for m in _VALENCED_EFFECT.finditer(lowered):
+        # "a favourable effect on crime", "adverse effects on reoffending": the adjective gives the sign
+        outcome = _first_outcome(lowered[m.end() : m.end() + 60])
+        if outcome:
+            sign = 1 if m.group(1) in _GOOD_VALENCE else -1
+            effects.append(Effect(sign, outcome, _GROUP_OF.get(outcome)))
     for phrase in lx.NULL_PHRASES:
         for m in re.finditer(rf"(?<![\w]){re.escape(phrase)}(?![\w])", lowered):
             # the outcome named after the phrase ("no effect on reoffending"), else before it
@@ -324,12 +330,19 @@ def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
     return effects
 
 
+_GOOD_VALENCE = frozenset({"favourable", "favorable", "beneficial", "positive", "desirable", "protective"})
+_VALENCED_EFFECT = re.compile(
+    r"\b(favourable|favorable|beneficial|positive|desirable|protective|unfavourable|unfavorable|adverse|harmful|"
+    r"negative|undesirable|iatrogenic)\s+(?:\w+\s+)?(?:effects?|impacts?|results?|outcomes?)\s+(?:on|for)\b"
+)
+
+
 def _with_particles(words: list[str], stems: list[str]) -> list[str]:
-    """'drove up', 'went down', 'held down': the particle read as the direction word it stands for."""
+    """'drove up', 'pushed crime up', 'held down': the particle read as the direction word it stands for."""
     out = list(stems)
     for i in range(1, len(words)):
         particle = words[i].lower()
-        if particle in {"up", "down"} and stems[i - 1] in lx.MOTION_VERBS:
+        if particle in {"up", "down"} and any(s in lx.MOTION_VERBS for s in stems[max(0, i - 3) : i]):
             out[i] = "rais" if particle == "up" else "reduc"
     return out
 

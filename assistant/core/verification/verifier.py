@@ -382,6 +382,10 @@ def _direction(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
         ):  # "did not reduce delinquency; it increased it": the other effect says which way
             continue
         matches = _matching(effect, aligned.effects, passage.effects)
+        if matches is None and claim.numbers & aligned.numbers:
+            # "disorderly conduct fell by 29.4%" against "crime jumped, ... 29.4% for disorderly conduct":
+            # the number says which finding the sentence restates
+            matches = [e for e in aligned.effects if e.sign != 0 and e.outcome != "effect-size"] or None
         if matches is None:
             continue
         if effect.sign == 0 and _null_elsewhere(effect, passage.effects):
@@ -433,6 +437,12 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     for s in sorted(claim.denied - ignore):
         if s in passage.asserted and s not in passage.negated:
             return "negation", f"denies '{s}', which the passage affirms"
+    # "did not improve how residents see the police" where the finding it restates says it improved
+    # (an outcome with no name the effects can compare)
+    moved = lx.DOWN | lx.UP | lx.BETTER | lx.WORSE
+    for s in sorted((claim.denied & moved) - passage.negated - _SIZE):
+        if s in aligned.asserted and s in _sentence_stems(aligned) and not any(e.sign == 0 for e in aligned.effects):
+            return "negation", f"denies '{s}', which the finding it restates affirms"
     if _has_negator(claim):
         return None  # a sentence that negates something itself is judged by its effects and denials
     for s in sorted(passage.denied - ignore):
@@ -446,6 +456,10 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
 
 
 _SIZE = frozenset({"less", "more", "fewer", "lower", "higher", "larg", "small", "smaller", "greater", "bigger"})
+
+
+def _sentence_stems(reading: Reading) -> set[str]:
+    return set(reading.stems)
 
 
 def _set_aside(reading: Reading) -> set[str]:
@@ -472,15 +486,13 @@ def _has_negator(reading: Reading) -> bool:
     return any(w.lower() in lx.NEGATORS for w in reading.words)
 
 
-_UNIVERSAL = frozenset({"every", "each", "all", "any", "everyone", "everybody", "always", "everywhere", "none"})
+_UNIVERSAL = frozenset({"every", "each", "all", "any", "everyone", "everybody", "always", "everywhere"})
 
 
 def _universal(claim: Reading, passage: Reading) -> Failure:
     """'every one of the 16 studies', 'any combination', 'all residents': a finding made universal
     that the passage states of some, or without saying how many."""
     theirs = {w.lower() for w in passage.words} & _UNIVERSAL
-    if {"no", "not", "never"} & {w.lower() for w in passage.words}:
-        theirs.add("none")  # "none of the studies were randomised" for "no randomised trials"
     for i, w in enumerate(claim.words):
         lw = w.lower()
         if lw == "all" and i > 0 and claim.words[i - 1].lower() == "at":

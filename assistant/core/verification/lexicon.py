@@ -139,6 +139,12 @@ FAILS_PATTERNS = (
     r"\bdo\s*(?:not|n't)\s+(?:fund|use|adopt|refer)\b",
     r"\bmakes? (?:things|it|matters|offending|crime|delinquency) worse\b",
     r"\bdoes\s*(?:not|n't)\s+reduce\b",
+    r"\bnot worth\b",
+    r"\b(?:no|little)\s+(?:real\s+|crime[- ]prevention\s+|lasting\s+)?(?:value|benefit|protection|point)\b",
+    r"\bof no (?:value|use|benefit)\b",
+    r"\bpoor (?:use|investment|value|bet|choice)\b",
+    r"\b(?:should|could|can) be (?:dropped|abandoned|scrapped|stopped|discontinued)\b",
+    r"\bshown not to work\b",
 )
 # What a passage says when the evidence cannot tell.
 CANNOT_TELL_PATTERNS = (

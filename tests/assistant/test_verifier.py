@@ -187,3 +187,18 @@ def test_a_claim_file_knows_its_documents_names_and_verdict(tmp_path: Path) -> N
     cited = claims[0].passages[1]
     assert cited.verdict == "harmful"
     assert "Scared Straight" in cited.title
+
+
+def test_one_word_turned_into_its_opposite_is_a_flip(verifier: SentenceVerifier) -> None:
+    passage = (
+        "Among single measures, window locks gave the best protection against burglary in the survey, "
+        "and the scheme left residents with more positive views of their neighbourhood."
+    )
+    for sentence in (
+        "Among single measures, window locks gave the weakest protection against burglary in the survey [1].",
+        "The scheme left residents with more negative views of their neighbourhood [1].",
+    ):
+        verdict = verifier.check(sentence, {1: passage})
+        assert (verdict.supported, verdict.check) == (False, "direction"), verdict.reason
+    same = "Window locks gave the best protection against burglary of any single measure in the survey [1]."
+    assert verifier.check(same, {1: passage}).supported

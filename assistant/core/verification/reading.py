@@ -56,7 +56,7 @@ _SIZE_WORDS = frozenset(
         "weakest",
     }
 )
-_SKIP_AFTER_NOT = frozenset(
+SKIP_AFTER_NOT = frozenset(
     {
         "be",
         "been",
@@ -447,6 +447,7 @@ def _names(words: list[str]) -> tuple[set[str], set[str]]:
 def _negation_scopes(words: list[str], stems: list[str]) -> tuple[set[str], set[str]]:
     """Content stems said not to hold ("without police", "no Canadian evaluation") and the rest."""
     negated: set[str] = set()
+    in_scope: set[int] = set()
     scope = 0
     for i, w in enumerate(words):
         lw = w.lower()
@@ -462,22 +463,28 @@ def _negation_scopes(words: list[str], stems: list[str]) -> tuple[set[str], set[
             continue
         if scope and lw[:1].isalpha() and lw not in STOPWORDS and lw not in _FUNCTION:
             negated.add(stems[i])
+            in_scope.add(i)
             scope -= 1
-    asserted = {s for i, s in enumerate(stems) if words[i][:1].isalpha() and words[i].lower() not in STOPWORDS}
-    return negated, asserted - negated
+    # asserted: used at least once outside a negation ("no evaluation" and "14 had evaluations")
+    asserted = {
+        s
+        for i, s in enumerate(stems)
+        if words[i][:1].isalpha() and words[i].lower() not in STOPWORDS and i not in in_scope
+    }
+    return negated, asserted
 
 
 def _scopes_by_sentence(text: str) -> tuple[set[str], set[str]]:
     """Negation scopes sentence by sentence: 'no change. Officials chose...' negates nothing of the second."""
     negated: set[str] = set()
-    everything: set[str] = set()
+    asserted: set[str] = set()
     for sentence in sentences(text):
         words = tokens(sentence)
         stems = [stem(w) if w[:1].isalpha() else w for w in words]
         n, a = _negation_scopes(words, stems)
         negated |= n
-        everything |= n | a
-    return negated, everything - negated
+        asserted |= a
+    return negated, asserted
 
 
 def _excluded(words: list[str], stems: list[str]) -> set[str]:
@@ -512,7 +519,7 @@ def _denied(words: list[str], stems: list[str]) -> set[str]:
         taken = 0
         for j in range(i + 1, min(len(words), i + 6)):
             lw = words[j].lower()
-            if lw in _SKIP_AFTER_NOT or (taken and (lw in STOPWORDS or lw in _FUNCTION or lw.endswith("ly"))):
+            if lw in SKIP_AFTER_NOT or (taken and (lw in STOPWORDS or lw in _FUNCTION or lw.endswith("ly"))):
                 continue
             if lw.isalpha() and lw not in STOPWORDS:
                 denied.add(stems[j])

@@ -34,6 +34,7 @@ from assistant.core.answering.text import INSTRUCTION, LINK, ROLE_MARKER, STOPWO
 from assistant.core.embeddings import Embedder
 from assistant.core.verification import lexicon as lx
 from assistant.core.verification.reading import (
+    SKIP_AFTER_NOT,
     Effect,
     Reading,
     clauses,
@@ -120,6 +121,7 @@ class SentenceVerifier:
             or _who_where(claim, passage, aligned)
             or _verdict(claim, passage, verdicts)
             or _direction(claim, passage, aligned)
+            or _swapped(claim, aligned, sentence_of)
             or _negation(claim, passage, aligned)
             or _against_verdict(claim, passage, verdicts)
             or _strength(claim, passage, sentence_of, verdicts)
@@ -358,6 +360,39 @@ def _verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
     return None
 
 
+# Words whose swap reverses a finding while every other word stays ("gave the best protection" ->
+# "gave the weakest protection"); each side is a set of stems.
+_OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split()))
+    for a, b in (
+        ("improv better strengthen", "wors worsen weaken"),
+        ("increas rise rose risen rais climb jump", "decreas reduc fall fell fallen declin drop cut"),
+        ("higher high", "lower low"),
+        ("more", "less fewer"),
+        ("greater larger bigger", "smaller lesser"),
+        ("best strongest most", "worst weakest least"),
+        ("posit favour favor", "negat unfavour unfavor advers"),
+        ("benefit gain", "harm loss"),
+    )
+)
+
+
+def _swapped(claim: Reading, aligned: Reading, sentence: Reading) -> Failure:
+    """A sentence that restates the passage's finding word for word but for one word turned into its
+    opposite: the passage has the opposite and not the word, the sentence the word and not the opposite."""
+    mine = set(claim.stems)
+    theirs = set(aligned.stems) | set(sentence.stems)
+    if len(_concepts(claim) & (_concepts(aligned) | _concepts(sentence))) < 3:
+        return None  # not a near copy of that finding: the effects decide
+    for a, b in _OPPOSITES:
+        for side, other in ((a, b), (b, a)):
+            said = mine & side
+            if said and not (mine & other) and (theirs & other) and not (theirs & side):
+                word = sorted(said)[0]
+                return "direction", f"says '{word}' where the finding it restates says '{sorted(theirs & other)[0]}'"
+    return None
+
+
 def _against_verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
     """A named outcome moved the other way than anything the passage reports, against its verdict:
     'drove up aggressive behaviour' citing a promising program's passage that reports a benefit."""
@@ -437,6 +472,11 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     for s in sorted(claim.denied - ignore):
         if s in passage.asserted and s not in passage.negated:
             return "negation", f"denies '{s}', which the passage affirms"
+    # "was not tested in a randomized trial" against "a randomized trial assigned 541 lots"
+    scoped = _plainly_negated(claim) - ignore - _SIZE - lx.STRONG - lx.HEDGES - {stem(n) for n in claim.names}
+    for s in sorted(scoped - passage.negated - passage.excluded):
+        if s in aligned.asserted and s in passage.asserted:
+            return "negation", f"denies '{s}', which the finding it restates affirms"
     # "did not improve how residents see the police" where the finding it restates says it improved
     # (an outcome with no name the effects can compare)
     moved = lx.DOWN | lx.UP | lx.BETTER | lx.WORSE
@@ -446,7 +486,8 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     if _has_negator(claim):
         return None  # a sentence that negates something itself is judged by its effects and denials
     for s in sorted(passage.denied - ignore):
-        if s in claim.asserted and s not in passage.asserted:
+        # denied everywhere, or denied by the very finding the sentence restates
+        if s in claim.asserted and (s not in passage.asserted or (s in aligned.denied and s not in aligned.asserted)):
             return "negation", f"affirms '{s}', which the passage denies"
     for s in sorted(passage.excluded - ignore - claim.excluded):
         # "violence without firearms" beside "firearm violence fell": used outside the exclusion too
@@ -456,6 +497,34 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
 
 
 _SIZE = frozenset({"less", "more", "fewer", "lower", "higher", "larg", "small", "smaller", "greater", "bigger"})
+
+
+_ADVICE = frozenset({"should", "must", "would", "could", "can", "may", "might", "need", "cannot"})
+
+
+def _plainly_negated(reading: Reading) -> set[str]:
+    """The two content words after a plain 'not' or 'no' of a finding ('was not tested in a randomized
+    trial'), leaving out advice ('should not fund'), 'neither... nor', and 'no more than'."""
+    words = [w.lower() for w in reading.words]
+    out: set[str] = set()
+    for i, w in enumerate(words):
+        if w not in {"not", "no", "never"} or (i and reading.words[i][:1].isupper()):
+            continue  # a capitalised 'No' inside a sentence names a label: "No Effects"
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if before in _ADVICE or after in {"more", "less", "longer", "only", "matter", "one"}:
+            continue
+        taken = 0
+        for j in range(i + 1, min(len(words), i + 5)):
+            if not words[j][:1].isalpha() or words[j] in {"and", "but", "or", "nor", "which", "that"}:
+                break
+            if reading.words[j][:1].isupper() or words[j] in STOPWORDS or words[j] in SKIP_AFTER_NOT:
+                continue
+            out.add(reading.stems[j])
+            taken += 1
+            if taken == 2:
+                break
+    return out
 
 
 def _sentence_stems(reading: Reading) -> set[str]:
@@ -495,8 +564,9 @@ def _universal(claim: Reading, passage: Reading) -> Failure:
     theirs = {w.lower() for w in passage.words} & _UNIVERSAL
     for i, w in enumerate(claim.words):
         lw = w.lower()
-        if lw == "all" and i > 0 and claim.words[i - 1].lower() == "at":
-            continue  # "if at all", "not at all"
+        before = claim.words[i - 1].lower() if i else ""
+        if (lw == "all" and before == "at") or (lw == "any" and before in {"of", "than"}):
+            continue  # "if at all"; "the best of any single measure", "more than any other"
         if lw in _UNIVERSAL and lw not in theirs and not _under_negation(claim, lw):
             return "strength", f"says '{lw}', where the passage does not speak of all or every one"
     return None

@@ -202,3 +202,18 @@ def test_one_word_turned_into_its_opposite_is_a_flip(verifier: SentenceVerifier)
         assert (verdict.supported, verdict.check) == (False, "direction"), verdict.reason
     same = "Window locks gave the best protection against burglary of any single measure in the survey [1]."
     assert verifier.check(same, {1: passage}).supported
+
+
+def test_a_finding_credited_to_another_source_or_group_is_rejected(verifier: SentenceVerifier) -> None:
+    passage = CitedPassage(
+        "A Campbell review of 20 trials found that the program reduced aggression among children aged 6 to 11. "
+        "Blueprints lists the program but has not rated it.",
+        title="Anger-control groups for children",
+    )
+    credited = verifier.check("A Blueprints review of 20 trials found it reduced aggression [1].", {1: passage})
+    assert (credited.supported, credited.check) == (False, "program"), credited.reason
+    teens = verifier.check("A Campbell review found the program reduced aggression among teenagers [1].", {1: passage})
+    assert (teens.supported, teens.check) == (False, "who-where"), teens.reason
+    # 'children' in the document's own title is its name, not a claim about who
+    same = "Anger-control groups for children reduced aggression, a Campbell review of 20 trials found [1]."
+    assert verifier.check(same, {1: passage}).supported

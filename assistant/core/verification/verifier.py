@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,7 +118,8 @@ class SentenceVerifier:
             _numbers(claim, passage)
             or _injected(claim_text, passage.text)
             or _programs(claim, passage, known_names, self.names)
-            or _who_where(claim, passage, aligned)
+            or _credited(claim_text, sentence_of, passage)
+            or _who_where(claim, passage, aligned, _title_words(given))
             or _verdict(claim, passage, verdicts)
             or _direction(claim, passage, aligned)
             or _swapped(claim, aligned, sentence_of)
@@ -186,6 +187,11 @@ def align(claim: Reading, units: list[str]) -> str:
         if score > best_score:
             best, best_score = unit, score
     return best
+
+
+def _title_words(given: list[CitedPassage]) -> set[str]:
+    """The words of the cited documents' titles (not their aliases, which may name other groups)."""
+    return {w.lower() for p in given for w in re.findall(r"[\w'-]+", p.title)}
 
 
 def _names_of(given: list[CitedPassage]) -> set[str]:
@@ -259,8 +265,12 @@ _CLASS_WORDS = frozenset(
 )
 
 
-def _who_where(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
-    """A kind of person or place the passage never names, or a different one than the finding's own."""
+def _who_where(claim: Reading, passage: Reading, aligned: Reading, known: Set[str] = frozenset()) -> Failure:
+    """A kind of person or place the passage never names, or a different one than the finding's own.
+
+    A class named by the document's own title ("after-school programs": schools) is the program's
+    name, not a claim about who or where."""
+    titled = set(known) | {part for k in known for part in k.split("-")}
     theirs_lower = {w.lower() for w in passage.words}
     for w in claim.words:
         lw = w.lower()
@@ -274,7 +284,10 @@ def _who_where(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
         ("place", claim.places, passage.places, aligned.places),
     ):
         implied = _IMPLIED[label]
+        classes = lx.POPULATION_CLASSES if label == "people" else lx.PLACE_CLASSES
         for e in sorted(mine):
+            if any(w in titled for w in classes.get(e, ())):
+                continue
             if (
                 e not in theirs
                 and not (implied.get(e, set()) & theirs)
@@ -289,7 +302,12 @@ def _who_where(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
 
 # A class the passage implies without naming it: parents and pupils are people of families and schools.
 _IMPLIED: dict[str, dict[str, set[str]]] = {
-    "people": {"youth": {"children", "pupils"}, "children": {"pupils"}, "pupils": {"children", "youth"}},
+    "people": {
+        "youth": {"children", "pupils", "teens"},
+        "teens": {"youth", "pupils"},
+        "children": {"pupils"},
+        "pupils": {"children", "youth", "teens"},
+    },
     "place": {"schools": set(), "homes": set(), "canada": set()},
 }
 
@@ -556,6 +574,44 @@ def _has_negator(reading: Reading) -> bool:
 
 
 _UNIVERSAL = frozenset({"every", "each", "all", "any", "everyone", "everybody", "always", "everywhere"})
+
+
+# Who rates or reviews evidence: a finding credited to one when the passage gives it to another is wrong.
+_SOURCES = (
+    "campbell",
+    "cochrane",
+    "blueprints",
+    "crimesolutions",
+    "crime solutions",
+    "public safety canada",
+    "statistics canada",
+    "justice canada",
+    "national crime prevention centre",
+    "nij",
+    "national institute of justice",
+    "ojjdp",
+    "what works centre",
+    "college of policing",
+    "home office",
+    "rand",
+)
+
+
+def _sources(text: str) -> set[str]:
+    lowered = text.lower()
+    found = {s for s in _SOURCES if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", lowered)}
+    return {s for s in found if not any(s != t and s in t for t in found)}  # "canada" inside a longer name
+
+
+def _credited(claim_text: str, sentence: Reading, passage: Reading) -> Failure:
+    """'a meta-analysis by Public Safety Canada found...' where the finding's own sentence credits
+    Jugl and colleagues and names Public Safety Canada elsewhere for something else."""
+    mine = _sources(claim_text)
+    theirs = _sources(sentence.text)
+    for source in sorted(mine - theirs):
+        if theirs and source in _sources(passage.text):
+            return "program", f"credits {source} with a finding the passage gives to {sorted(theirs)[0]}"
+    return None
 
 
 def _universal(claim: Reading, passage: Reading) -> Failure:

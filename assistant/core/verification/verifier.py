@@ -441,7 +441,11 @@ def _direction(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
             matches = [e for e in aligned.effects if e.sign != 0 and e.outcome != "effect-size"] or None
         if matches is None:
             continue
-        if effect.sign == 0 and _null_elsewhere(effect, passage.effects):
+        if (
+            effect.sign == 0
+            and _null_elsewhere(effect, passage.effects)
+            and not _same_outcome(effect, [e for e in aligned.effects if e.sign != 0])
+        ):
             continue  # "it did not reduce crime", said in another clause than the one aligned
         if effect.sign not in {m.sign for m in matches}:
             said = {1: "improved", -1: "worsened", 0: "did not change"}
@@ -450,6 +454,11 @@ def _direction(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
             check = "negation" if effect.sign == 0 or 0 in {m.sign for m in matches} else "direction"
             return check, f"says {what} {said[effect.sign]}; the passage says it {' or '.join(theirs)}"
     return None
+
+
+def _same_outcome(effect: Effect, effects: list[Effect]) -> bool:
+    key = lx.OUTCOME_SYNONYMS.get(effect.outcome or "", effect.outcome)
+    return any(e.outcome and lx.OUTCOME_SYNONYMS.get(e.outcome, e.outcome) == key for e in effects)
 
 
 def _null_elsewhere(effect: Effect, everywhere: list[Effect]) -> bool:
@@ -501,8 +510,12 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     for s in sorted((claim.denied & moved) - passage.negated - _SIZE):
         if s in aligned.asserted and s in _sentence_stems(aligned) and not any(e.sign == 0 for e in aligned.effects):
             return "negation", f"denies '{s}', which the finding it restates affirms"
-    if _has_negator(claim):
+    if _has_negator(claim) or any(e.sign == 0 for e in claim.effects):
         return None  # a sentence that negates something itself is judged by its effects and denials
+    # "both treatments changed violence" where the finding says "neither treatment changed" it
+    for s in sorted((claim.asserted & _PREDICATES) - claim.negated):
+        if s in aligned.negated and s not in aligned.asserted:
+            return "negation", f"affirms '{s}', which the finding it restates denies"
     for s in sorted(passage.denied - ignore):
         # denied everywhere, or denied by the very finding the sentence restates
         if s in claim.asserted and (s not in passage.asserted or (s in aligned.denied and s not in aligned.asserted)):
@@ -514,6 +527,11 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     return None
 
 
+# What a finding says happened: a sentence that affirms one the finding negates drops its 'not'.
+_PREDICATES = frozenset(
+    """chang show effect affect impact jump differ work help benefit reduc lower cut increas rais rise improv
+    wors declin drop fell fall""".split()
+)
 _SIZE = frozenset({"less", "more", "fewer", "lower", "higher", "larg", "small", "smaller", "greater", "bigger"})
 
 

@@ -141,17 +141,22 @@ def calibrate(
     check: Annotated[
         list[Path] | None, typer.Option(help="Question sets to check the fit on (never fitted on).")
     ] = None,
+    french_check: Annotated[
+        list[Path] | None, typer.Option(help="French question sets to check the French fit on (never fitted on).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="End with the result as one JSON line.")] = False,
 ) -> None:
-    """Fit the evidence gate to corpus/eval/calibration.yaml and print the settings to use."""
+    """Fit the evidence gate to corpus/eval/calibration.yaml (and the French gate to
+    corpus/eval/french-calibration.yaml) and print the settings to use."""
     from dataclasses import asdict
 
     from assistant.core.calibration import calibrate as fit
     from assistant.core.runtime import open_service
 
     checks = check if check is not None else [Path("corpus/eval/questions.yaml")]
+    french = french_check if french_check is not None else [Path("corpus/eval/french.yaml")]
     with open_service(Settings()) as service:
-        result = fit(service, [c for c in checks if c.is_file()])
+        result = fit(service, [c for c in checks if c.is_file()], [c for c in french if c.is_file()])
     typer.echo("fitted gate (set these to use it):")
     for line in result.fit.settings_lines():
         typer.echo(f"  {line}")
@@ -160,16 +165,29 @@ def calibrate(
         for label, scores in (("fitted", result.fitted), ("current", result.current)):
             s = scores[name]
             typer.echo(f"{name:48} {label:8} {s.answered:12.3f} of {s.inside:<4} {s.refused:14.3f} of {s.outside:<4}")
+    if result.french_fit is not None:
+        typer.echo("fitted French gate (set these to use it):")
+        for line in result.french_fit.settings_lines():
+            typer.echo(f"  {line}")
+        for name in result.french_fitted:
+            for label, scores in (("fitted", result.french_fitted), ("current", result.french_current)):
+                s = scores[name]
+                typer.echo(
+                    f"{name:48} {label:8} {s.answered:12.3f} of {s.inside:<4} {s.refused:14.3f} of {s.outside:<4}"
+                )
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "fit": result.fit.as_dict(),
-                    "fitted": {k: asdict(v) for k, v in result.fitted.items()},
-                    "current": {k: asdict(v) for k, v in result.current.items()},
-                }
-            )
-        )
+        payload = {
+            "fit": result.fit.as_dict(),
+            "fitted": {k: asdict(v) for k, v in result.fitted.items()},
+            "current": {k: asdict(v) for k, v in result.current.items()},
+        }
+        if result.french_fit is not None:
+            payload |= {
+                "french_fit": result.french_fit.as_dict(),
+                "french_fitted": {k: asdict(v) for k, v in result.french_fitted.items()},
+                "french_current": {k: asdict(v) for k, v in result.french_current.items()},
+            }
+        typer.echo(json.dumps(payload))
 
 
 @app.command("verify-claims")

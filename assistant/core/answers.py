@@ -22,6 +22,10 @@ class Citation(BaseModel):
     document_id: str
     title: str
     url: str | None = Field(default=None, description="Link to the source document, when it has one.")
+    kind: str = Field(
+        default="program",
+        description="program, practice, review, guide, policy or data; only programs and practices show a verdict.",
+    )
     verdict: EvidenceVerdict
     rating_source: str | None = None
     section: str = Field(default="", description="Section path of the quoted passage, e.g. 'Evidence'.")

@@ -11,13 +11,14 @@ far too much. The golden set (`questions.yaml`) is never fitted on: it checks th
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from assistant.core.answering.extractive import EvidenceGate, GateSignals
 from assistant.core.answering.scope import ScopeExamples, load_scope_examples, read_examples
+from assistant.core.crosslingual import FrenchGate
 from assistant.core.service import EvidenceService
 
 L2 = 0.1
@@ -112,15 +113,118 @@ def score_gate(gate: EvidenceGate, signals: list[GateSignals], labels: list[bool
     )
 
 
+@dataclass(frozen=True)
+class FrenchSignals:
+    """What the French gate reads of a question: its best document's similarity and French BM25 score,
+    and whether it names a program."""
+
+    similarity: float
+    lexical: float
+    named: bool
+
+
+@dataclass(frozen=True)
+class FrenchFit:
+    threshold: float
+    lexical_floor: float
+    lexical_strong: float
+
+    def gate(self) -> FrenchGate:
+        return FrenchGate(self.threshold, self.lexical_floor, self.lexical_strong)
+
+    def settings_lines(self) -> list[str]:
+        return [
+            f"WHATWORKS_RETRIEVAL__FRENCH_THRESHOLD={self.threshold:.3f}",
+            f"WHATWORKS_RETRIEVAL__FRENCH_LEXICAL=[{self.lexical_floor:.2f},{self.lexical_strong:.1f}]",
+        ]
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}
+
+
+def french_signals(service: EvidenceService, path: Path) -> tuple[list[FrenchSignals], list[bool]]:
+    """The French gate's signals for every question of a French question file, and whether each is in scope."""
+    from assistant.core.answering.planning import library_of
+
+    inside, outside = read_examples(path)
+    snapshot = service.snapshot()
+    library = library_of(snapshot)
+    documents = service.documents_fr(snapshot)
+    signals: list[FrenchSignals] = []
+    labels: list[bool] = []
+    for label, questions in ((True, inside), (False, outside)):
+        for question in questions:
+            ranked = documents.rank(question)
+            named = any(link.specific for link in library.links(question, None))
+            signals.append(
+                FrenchSignals(
+                    max((m.similarity for m in ranked), default=0.0),
+                    max((m.lexical for m in ranked), default=0.0),
+                    named,
+                )
+            )
+            labels.append(label)
+    return signals, labels
+
+
+# The lexical rule's candidates: a question a little less similar than the threshold is covered when it
+# shares this much French vocabulary with a document (BM25); "inf" turns the rule off.
+LEXICAL_FLOORS = (0.25, 0.28, 0.30, 0.32)
+LEXICAL_STRONG = (4.0, 5.0, 6.0, 7.0, 8.0, float("inf"))
+
+
+def fit_french(signals: list[FrenchSignals], labels: list[bool]) -> FrenchFit:
+    """The French gate that best separates in-scope from out-of-scope questions (balanced accuracy).
+
+    Ties go to the gate that refuses more out-of-scope questions, then to the higher threshold: a
+    refusal with nearest topics costs a member less than an answer about something else.
+    """
+    if all(labels) or not any(labels):
+        raise ValueError("French calibration needs both in-scope and out-of-scope questions")
+    sims = sorted({round(s.similarity, 4) for s in signals})
+    candidates = [(a + b) / 2 for a, b in zip(sims, sims[1:], strict=False)] or sims
+    best: tuple[tuple[float, float, float], FrenchFit] | None = None
+    for threshold in candidates:
+        for floor in LEXICAL_FLOORS:
+            for strong in LEXICAL_STRONG:
+                if floor >= threshold and strong != float("inf"):
+                    continue
+                fit = FrenchFit(threshold, floor, strong)
+                score = _score_french(fit.gate(), signals, labels)
+                key = ((score.answered + score.refused) / 2, score.refused, threshold)
+                if best is None or key > best[0]:
+                    best = (key, fit)
+    assert best is not None
+    return best[1]
+
+
+def _score_french(gate: FrenchGate, signals: list[FrenchSignals], labels: list[bool]) -> GateScore:
+    inside = [gate.covers(s.similarity, s.lexical, s.named) for s, y in zip(signals, labels, strict=True) if y]
+    outside = [not gate.covers(s.similarity, s.lexical, s.named) for s, y in zip(signals, labels, strict=True) if not y]
+    return GateScore(
+        answered=sum(inside) / len(inside) if inside else 0.0,
+        refused=sum(outside) / len(outside) if outside else 0.0,
+        inside=len(inside),
+        outside=len(outside),
+    )
+
+
 @dataclass
 class Calibration:
     fit: GateFit
     fitted: dict[str, GateScore]
     current: dict[str, GateScore]
+    french_fit: FrenchFit | None = None
+    french_fitted: dict[str, GateScore] = field(default_factory=dict)
+    french_current: dict[str, GateScore] = field(default_factory=dict)
 
 
-def calibrate(service: EvidenceService, checks: list[Path]) -> Calibration:
-    """Fit on the scope examples file; score the fit and the current settings there and on each check file."""
+def calibrate(service: EvidenceService, checks: list[Path], french_checks: list[Path] | None = None) -> Calibration:
+    """Fit on the scope examples file; score the fit and the current settings there and on each check file.
+
+    With the multilingual path on and a French calibration file, the French gate is fitted too, and
+    scored on it and on each French check file.
+    """
     path = service.settings.scope_examples_path
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no calibration questions (set WHATWORKS_RETRIEVAL__SCOPE_EXAMPLES)")
@@ -134,8 +238,18 @@ def calibrate(service: EvidenceService, checks: list[Path]) -> Calibration:
     sets = {str(path): (signals, labels)}
     for check in checks:
         sets[str(check)] = question_signals(service, check, examples, leave_one_out=False)
-    return Calibration(
+    result = Calibration(
         fit=fit,
         fitted={name: score_gate(fitted_gate, s, y) for name, (s, y) in sets.items()},
         current={name: score_gate(current_gate, s, y) for name, (s, y) in sets.items()},
     )
+    french_path = service.settings.french_scope_examples_path
+    if service.multilingual is not None and french_path.is_file():
+        french_sets = {str(french_path): french_signals(service, french_path)}
+        for check in french_checks or []:
+            french_sets[str(check)] = french_signals(service, check)
+        result.french_fit = fit_french(*french_sets[str(french_path)])
+        for name, (fs, fy) in french_sets.items():
+            result.french_fitted[name] = _score_french(result.french_fit.gate(), fs, fy)
+            result.french_current[name] = _score_french(service.french_gate, fs, fy)
+    return result

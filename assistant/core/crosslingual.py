@@ -66,6 +66,23 @@ class DocumentMatch:
     lexical: float = 0.0  # the French BM25 score
 
 
+@dataclass(frozen=True)
+class FrenchGate:
+    """Whether the evidence base covers a French question: it names a program, or its best document is
+    similar enough, or nearly so with strong French BM25 (the documents' own French words)."""
+
+    threshold: float
+    lexical_floor: float
+    lexical_strong: float
+
+    def covers(self, similarity: float, lexical: float, named: bool = False) -> bool:
+        return (
+            named
+            or similarity >= self.threshold
+            or (similarity >= self.lexical_floor and lexical >= self.lexical_strong)
+        )
+
+
 class DocumentVectors:
     """One multilingual vector per document of a snapshot, and French BM25 over its French text.
 

@@ -33,7 +33,7 @@ from assistant.core.answering.planning import (
 from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AnswerMode, AskResponse, Message, Topic, unsupported_language_answer
 from assistant.core.chunks import matches_filters
-from assistant.core.crosslingual import DocumentVectors, MultilingualEncoder
+from assistant.core.crosslingual import DocumentVectors, FrenchGate, MultilingualEncoder
 from assistant.core.embeddings import Embedder
 from assistant.core.language import LANGUAGES, Language, identify
 from assistant.core.records import RecordStore, RecordsUnavailable
@@ -309,6 +309,11 @@ class EvidenceService:
         yield from _answered(plan, answer, qid, standalone, "en", timings, t0, prose, mode, dropped)
 
     # -- French questions -----------------------------------------------------------------
+    @property
+    def french_gate(self) -> FrenchGate:
+        retrieval = self.settings.retrieval
+        return FrenchGate(retrieval.french_threshold, *retrieval.french_lexical)
+
     def documents_fr(self, snapshot: EvidenceSnapshot) -> DocumentVectors:
         """The multilingual vector of every document of this snapshot (made once per snapshot)."""
         assert self.multilingual is not None
@@ -342,8 +347,7 @@ class EvidenceService:
         links = [link for link in library.links(question, filters) if link.specific]
         best = max((m.similarity for m in ranked), default=0.0)
         lexical = max((m.lexical for m in ranked), default=0.0)
-        floor, strong = retrieval.french_lexical
-        covered = bool(links) or best >= retrieval.french_threshold or (best >= floor and lexical >= strong)
+        covered = self.french_gate.covers(best, lexical, named=bool(links))
         # the first by fused rank, then the next ones as near the question as the nearest document
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin

@@ -178,6 +178,10 @@ class Settings(BaseSettings):
         return self.retrieval.context_words or self.corpus_dir / "eval" / "context-words.txt"
 
     @property
+    def french_scope_examples_path(self) -> Path:
+        return self.corpus_dir / "eval" / "french-calibration.yaml"
+
+    @property
     def chroma_path(self) -> Path:
         path = self.chroma.path
         if not path.is_absolute() and path == ChromaSettings().path:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from assistant.core.answers import AskResponse, Citation
 from bots.slack.answer_body import (
     CONTEXT_ELEMENTS,
+    VERDICT_KINDS,
     Block,
     answer_text,
     context,
@@ -206,7 +207,9 @@ def source_context_blocks(citations: list[Citation], french: bool = False) -> li
         title = link(first.url, truncate(first.title, 200))
         if not is_http_url(first.url):
             title += f" ({'pas de lien' if french else NO_LINK})"
-        line = f"*[{numbers}]* {title} · {verdict_badge(str(first.verdict), french=french)}"
+        line = f"*[{numbers}]* {title}"
+        if first.kind in VERDICT_KINDS:
+            line += f" · {verdict_badge(str(first.verdict), french=french)}"
         if first.rating_source:
             line += f" · {escape(truncate(first.rating_source, 300))}"
         lines.append(line)

@@ -1254,7 +1254,7 @@
         h(
           "p",
           { class: "ww-source-meta" },
-          verdictBadge(citation.verdict),
+          VERDICT_KINDS.has(citation.kind) ? verdictBadge(citation.verdict) : null,
           citation.rating_source
             ? h(
                 "span",
@@ -1262,7 +1262,9 @@
                 h("span", { class: "ww-rating-label", text: `${T.ratedBy} ` }),
                 h("span", { lang: CORPUS_LANG, text: citation.rating_source }),
               )
-            : h("span", { class: "ww-rating", text: T.unrated }),
+            : VERDICT_KINDS.has(citation.kind)
+              ? h("span", { class: "ww-rating", text: T.unrated })
+              : null,
         ),
         h(
           "blockquote",

@@ -172,7 +172,7 @@ def every_part(**overrides: Any) -> AskResponse:
         [
             citation(1, document_id="scared-straight", title="Scared Straight", verdict="harmful", url=None),
             citation(2, title="Mentoring", verdict="promising"),
-            citation(3, title="A practitioner guide", verdict="not-rated", rating_source=None),
+            citation(3, title="A practitioner guide", kind="guide", verdict="not-rated", rating_source=None),
             citation(4, quote="Train the mentors first."),
             citation(5, document_id="street-lighting", title="Improved street lighting", quote="Crime fell by 21%."),
         ],

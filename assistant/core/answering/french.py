@@ -139,10 +139,11 @@ def _related_fr(r: RelatedProgram) -> str:
 def sources_fr(citations: list[Citation]) -> str:
     lines = ["**Sources**"]
     for c in citations:
-        rated = VERDICTS_FR[c.verdict].lower() + (f", {c.rating_source}" if c.rating_source else "")
+        rated = [VERDICTS_FR[c.verdict].lower()] if c.kind in RATED_KINDS else []
+        rated += [c.rating_source] if c.rating_source else []
         where = f" — {c.section}" if c.section else ""
         link = f" <{c.url}>" if c.url else " (sans lien)"
-        lines.append(f"[{c.n}] {c.title}{where} ({rated}){link} {IN_ENGLISH}")
+        lines.append(f"[{c.n}] {c.title}{where}" + (f" ({', '.join(rated)})" if rated else "") + f"{link} {IN_ENGLISH}")
     return "\n".join(lines)
 
 

@@ -227,6 +227,7 @@ class AnswerPlan:
                 document_id=document.id,
                 title=document.title,
                 url=document.url,
+                kind=document.kind,
                 verdict=document.verdict,
                 rating_source=document.rating_source,
                 section=chunk.section,
@@ -607,8 +608,9 @@ def strength_beyond(rating_source: str | None, strength: str | None) -> str | No
 def sources_markdown(citations: list[Citation]) -> str:
     lines = ["**Sources**"]
     for c in citations:
-        rated = f"{VERDICT_HEADINGS[c.verdict].lower()}" + (f", {c.rating_source}" if c.rating_source else "")
+        rated = [VERDICT_HEADINGS[c.verdict].lower()] if c.kind in RATED_KINDS else []
+        rated += [c.rating_source] if c.rating_source else []
         where = f" — {c.section}" if c.section else ""
         link = f" <{c.url}>" if c.url else " (no link)"
-        lines.append(f"[{c.n}] {c.title}{where} ({rated}){link}")
+        lines.append(f"[{c.n}] {c.title}{where}" + (f" ({', '.join(rated)})" if rated else "") + link)
     return "\n".join(lines)

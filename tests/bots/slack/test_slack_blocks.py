@@ -273,6 +273,26 @@ def test_quotes_view_stays_within_a_modals_limits() -> None:
     assert "*[1]* Document 1 (no link)" in texts_of(view["blocks"])
 
 
+def test_a_guide_cited_shows_no_verdict_and_a_french_quotes_window_is_french() -> None:
+    guide = citation(2, kind="guide", verdict="not-rated", rating_source=None)
+    response = extractive([bottom_line(1)], [citation(1), guide])
+    shown = texts_of(answer_messages(response, ephemeral=True)[0].blocks)
+    assert "*[2]* <https://example.org/doc-2|Document 2>" in shown
+    assert "Document 2> · " not in shown  # no "Not yet rated by our curators" for a guide
+    english = texts_of(quotes_view(response)["blocks"])
+    assert "Not yet rated" not in english
+    assert "What works" in english
+
+    french = quotes_view(response.model_copy(update={"language": "fr"}))
+    assert french["title"]["text"] == "Passages cités"
+    assert french["close"]["text"] == "Fermer"
+    shown_fr = texts_of(french["blocks"])
+    assert "Efficace" in shown_fr
+    assert "(en anglais)" in shown_fr
+    assert "What works" not in shown_fr
+    assert "Pas encore évalué" not in shown_fr
+
+
 def test_a_french_answer_has_a_french_frame_and_marks_english_quotes() -> None:
     response = every_part(language="fr")
     response.summary[1] = response.summary[1].model_copy(

@@ -146,6 +146,11 @@ def test_a_citation_without_a_url_says_no_link(live_server: Any, open_page: Call
     expect(linked.locator("a.ww-external")).to_have_attribute("href", "https://example.org/doc-2")
     expect(linked.locator(".ww-nolink")).to_have_count(0)
     assert "https://example.org/doc-1" not in widget.hrefs(), "no link is made up"
+    # a program's source shows its verdict; a guide's shows none, and no "not yet rated" either
+    expect(linked.locator(".ww-badge")).to_have_text("Promising")
+    guide = reply.locator(".ww-source[data-n='3']")
+    expect(guide.locator(".ww-badge")).to_have_count(0)
+    expect(guide.locator(".ww-rating")).to_have_count(0)
     widget.shot("32-no-link")
 
 

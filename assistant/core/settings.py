@@ -75,15 +75,15 @@ class RetrievalSettings(BaseModel):
         default=2.0, ge=0, description="How often a running server checks the store for a new ingestion."
     )
     french_threshold: float = Field(
-        default=0.336,
+        default=0.365,
         description="A French question is covered when its best document is at least this similar (multilingual "
-        "encoder), or when it names a program; fitted on corpus/eval/french.yaml (midway between the most "
-        "similar out-of-scope question and the least similar in-scope one above it).",
+        "encoder), or when it names a program; fitted by `whatworks calibrate` on "
+        "corpus/eval/french-calibration.yaml (checked on corpus/eval/french.yaml).",
     )
     french_lexical: tuple[float, float] = Field(
-        default=(0.30, 6.0),
+        default=(0.32, 4.0),
         description="Also covered: similarity at least the first value with a French BM25 score at least the "
-        "second (a question in the documents' own French words); fitted on corpus/eval/french.yaml.",
+        "second (a question in the documents' own French words); fitted with the threshold.",
     )
     french_margin: float = Field(
         default=0.05,

@@ -89,6 +89,21 @@ def test_fit_separates_labelled_signals_and_reads_in_similarity_units() -> None:
     assert fit.settings_lines()[0].startswith("WHATWORKS_RETRIEVAL__GATE_THRESHOLD=")
 
 
+def test_the_french_fit_separates_labelled_signals_and_prefers_refusing_on_a_tie() -> None:
+    from assistant.core.calibration import FrenchSignals, fit_french
+
+    inside = [FrenchSignals(s, 0.0, False) for s in (0.40, 0.45, 0.50, 0.55)]
+    inside += [FrenchSignals(0.33, 9.0, False)]  # in the documents' own French words
+    outside = [FrenchSignals(s, 0.0, False) for s in (0.20, 0.25, 0.30, 0.34)]
+    fit = fit_french(inside + outside, [True] * 5 + [False] * 4)
+    gate = fit.gate()
+    assert all(gate.covers(s.similarity, s.lexical) for s in inside)
+    assert not any(gate.covers(s.similarity, s.lexical) for s in outside)
+    assert 0.34 < fit.threshold <= 0.40
+    assert gate.covers(0.1, 0.0, named=True)  # a named program is always covered
+    assert fit.settings_lines()[0].startswith("WHATWORKS_RETRIEVAL__FRENCH_THRESHOLD=")
+
+
 def test_fit_refuses_a_file_with_one_kind_of_question() -> None:
     with pytest.raises(ValueError, match="both in-scope and out-of-scope"):
         fit_gate([GateSignals(0.5, 0.5)] * 3, [True] * 3)
@@ -147,3 +162,10 @@ def test_calibrate_prints_the_shipped_gate_for_the_shipped_calibration_file(corp
     golden = result["fitted"]["corpus/eval/questions.yaml"]
     assert golden["refused"] >= 0.9
     assert golden["answered"] >= 0.95
+    # the French gate too, fitted on french-calibration.yaml and checked on french.yaml
+    french = result["french_fit"]
+    assert french["threshold"] == pytest.approx(defaults.french_threshold, abs=0.01)
+    assert (french["lexical_floor"], french["lexical_strong"]) == pytest.approx(defaults.french_lexical, abs=0.01)
+    check = result["french_fitted"]["corpus/eval/french.yaml"]
+    assert check["answered"] >= 0.9
+    assert check["refused"] >= 0.9

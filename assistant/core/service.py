@@ -20,7 +20,13 @@ import numpy as np
 
 from assistant.core.answering import french
 from assistant.core.answering.extractive import EvidenceGate, GateSignals, Selection, best_quote, select_passages
-from assistant.core.answering.followup import Memory, previous_turn, standalone_question, with_conversation
+from assistant.core.answering.followup import (
+    Memory,
+    french_ordinal,
+    previous_turn,
+    standalone_question,
+    with_conversation,
+)
 from assistant.core.answering.planning import (
     AnswerPlan,
     Library,
@@ -352,13 +358,16 @@ class EvidenceService:
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin
         ]
-        if conversation and not covered:
+        ordinal = french_ordinal(question) if conversation else None
+        if conversation and (not covered or ordinal is not None):
             # "et au Canada ?", "ça coûte combien ?": a question that finds nothing alone continues the
-            # documents the previous answer was about
+            # documents the previous answer was about; "pis le deuxième ?" picks one of its programs
             previous = previous_turn(conversation, self._turn)
             carried = [d for d in (previous.cited if previous else ()) if d in library.documents]
             carried = [d for d in carried if library.is_program(d)] or carried
-            if carried:
+            if ordinal is not None and -len(carried) <= ordinal < len(carried):
+                chosen, covered = [carried[ordinal]], True
+            elif carried and not covered:
                 chosen, covered = carried[:1], True
         plan = None
         if covered and chosen:

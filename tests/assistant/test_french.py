@@ -172,3 +172,21 @@ def _logged(service: EvidenceService, question_id: str) -> tuple[str, str, bool]
             )
         ).one()
     return str(row[0]), str(row[1]), bool(row[2])
+
+
+@pytest.mark.parametrize(
+    ("question", "picked"),
+    [
+        ("pis le deuxième, ça marche comment?", 1),
+        ("et la première option, ça coûte combien?", 0),
+        ("Le dernier, est-ce qu'il a été évalué au Canada?", -1),
+        ("le second programme, c'est pour quel âge?", 1),
+        ("Le premier ministre a annoncé des fonds pour la prévention.", None),  # a title, not an ordinal
+        ("au premier abord ça semble cher", None),
+        ("et pour les filles?", None),
+    ],
+)
+def test_a_french_follow_up_picks_a_program_by_its_rank(question: str, picked: int | None) -> None:
+    from assistant.core.answering.followup import french_ordinal
+
+    assert french_ordinal(question) == picked

@@ -40,6 +40,24 @@ _ORDINAL = re.compile(
     r"\b(?:the )?(first|second|third|fourth|fifth|last) (?:one|program|programme|option|idea)\b", re.I
 )
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+# "pis le deuxième ?", "la première option": the article keeps "premier ministre" or "au premier abord" out
+_ORDINAL_FR = re.compile(
+    r"\b(?:le|la|du|au)\s+(premi[eè]re?|deuxi[eè]me|seconde?|troisi[eè]me|quatri[eè]me|derni[eè]re?)"
+    r"(?=\s*(?:[,?!.:;]|$)|\s+(?:programme|option|projet|mod[eè]le|approche|outil|volet|[çc]a|c'est|il|elle|est)\b)",
+    re.I,
+)
+_ORDINALS_FR = {"premier": 0, "premiere": 0, "deuxieme": 1, "second": 1, "seconde": 1, "troisieme": 2, "quatrieme": 3}
+
+
+def french_ordinal(question: str) -> int | None:
+    """Which of the previous answer's programs a French follow-up picks ("le deuxième" is 1, "le dernier" -1)."""
+    match = _ORDINAL_FR.search(question)
+    if match is None:
+        return None
+    word = match.group(1).lower().replace("è", "e")
+    return -1 if word.startswith("dernier") else _ORDINALS_FR.get(word)
+
+
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|this|that|these|those|the program|the programme)\b", re.I)
 
 

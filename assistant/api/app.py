@@ -62,6 +62,7 @@ def create_app(
 
         manager = open_service(settings, embedder)
         app.state.service = await run_in_threadpool(manager.__enter__)
+        app.state.service.warm_up()
         try:
             yield
         finally:

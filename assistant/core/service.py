@@ -179,7 +179,7 @@ class EvidenceService:
 
     @property
     def gate(self) -> EvidenceGate:
-        """The evidence gate; its example questions are embedded on first use, not at start-up."""
+        """The evidence gate; its example questions are embedded on first use (the API warms it up at start-up)."""
         if self._gate is None:
             r = self.settings.retrieval
             examples = load_scope_examples(self.settings.scope_examples_path, self.embedder)
@@ -315,6 +315,25 @@ class EvidenceService:
         yield from _answered(plan, answer, qid, standalone, "en", timings, t0, prose, mode, dropped)
 
     # -- French questions -----------------------------------------------------------------
+    def warm_up(self) -> threading.Thread:
+        """Do now, in the background, what the first questions would otherwise wait for: embedding the
+        gate's example questions and, for French, every document's multilingual vector (about 6 s).
+
+        A question that arrives meanwhile waits on the same locks, so nothing is computed twice.
+        """
+
+        def work() -> None:
+            try:
+                _ = self.gate
+                if self.multilingual is not None:
+                    self.documents_fr(self.snapshot())
+            except Exception:  # the first question will try again and report what is wrong
+                log.exception("warm-up failed")
+
+        thread = threading.Thread(target=work, name="whatworks-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     @property
     def french_gate(self) -> FrenchGate:
         retrieval = self.settings.retrieval

@@ -248,6 +248,24 @@ def verify_claims_command(
     raise typer.Exit(2 if errors else 1 if missed else 0)
 
 
+@app.command("curator-key")
+def curator_key(
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. alice (letters, digits, -_).")],
+) -> None:
+    """Make a curator key: prints the key once (give it to the curator) and the setting that admits it."""
+    import re
+
+    from assistant.core.access import new_curator_key
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name):
+        typer.echo("error: NAME must be 1 to 40 letters, digits, '-' or '_'", err=True)
+        raise typer.Exit(2)
+    key, digest = new_curator_key()
+    typer.echo(f"key for {name} (shown once; the server keeps only its hash): {key}")
+    typer.echo("add it to the API's settings (with any other curators' keys):")
+    typer.echo(f"  WHATWORKS_API__CURATOR_KEYS='{json.dumps({name: digest})}'")
+
+
 @app.command()
 def gaps(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,

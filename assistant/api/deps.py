@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from assistant.core.access import curator_named
 from assistant.core.service import EvidenceService
 from assistant.core.settings import Settings
 
@@ -33,6 +34,38 @@ def require_api_key(request: Request, x_api_key: Annotated[str | None, Header(al
         raise HTTPException(401, "missing or wrong X-API-Key header")
 
 
+def require_curator(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_curator_key: Annotated[str | None, Header(alias="X-Curator-Key")] = None,
+) -> str:
+    """A curator route: a configured curator key, whatever the Origin; the routes are off without one.
+
+    The key comes as `Authorization: Bearer <key>` or `X-Curator-Key`. It is compared by hash, in
+    constant time, against every configured key, and never logged. Returns the key's name.
+    """
+    settings: Settings = request.app.state.settings
+    keys = settings.api.curator_keys
+    if not keys:
+        raise HTTPException(
+            403, "curator routes are off: no curator key is configured (see `whatworks curator-key NAME`)"
+        )
+    given = x_curator_key
+    if given is None and authorization and authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    if not given:
+        raise HTTPException(
+            401,
+            "a curator route: send a curator key as 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    found = curator_named(given, keys)
+    if found is None:
+        raise HTTPException(401, "wrong or revoked curator key", headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[EvidenceService, Depends(get_service)]
 ApiKeyDep = Annotated[None, Depends(require_api_key)]
+CuratorDep = Annotated[str, Depends(require_curator)]

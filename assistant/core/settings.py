@@ -6,6 +6,7 @@ Built once at start-up (`Settings()`) and passed in; nothing reads it at import 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -131,7 +132,25 @@ class APISettings(BaseModel):
         "value. Unset: a new random secret at each start (sessions then last until a restart).",
     )
 
+    curator_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Curator credentials, by name: each value is the SHA-256 of a key (`sha256:<hex>`), as "
+        "`whatworks curator-key NAME` prints it. Curator routes (`/v1/gaps`) are off while this is empty; "
+        "remove a name to revoke its key.",
+    )
+
     _blank_key = field_validator("api_key", "session_secret", mode="before")(_blank_is_none)
+
+    @field_validator("curator_keys")
+    @classmethod
+    def _hashed(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, digest in value.items():
+            if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+                raise ValueError(
+                    f"curator_keys.{name}: expected 'sha256:' and 64 hex digits (the hash, never the key "
+                    "itself); make one with `whatworks curator-key NAME`"
+                )
+        return value
 
 
 class SlackSettings(BaseModel):

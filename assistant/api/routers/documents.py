@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from assistant.api.deps import ApiKeyDep, ServiceDep
-from assistant.core.answers import error_responses
+from assistant.api.deps import ApiKeyDep, CuratorDep, ServiceDep
+from assistant.core.answers import ErrorBody, error_responses
 from assistant.core.service import NotReady
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=error_responses(404))
@@ -24,6 +24,13 @@ def get_document(document_id: str, service: ServiceDep, _key: ApiKeyDep) -> dict
     return document
 
 
-@router.get("/gaps")
-def get_gaps(service: ServiceDep, _key: ApiKeyDep, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+_CURATOR_ERRORS = error_responses(403) | {
+    401: {"model": ErrorBody, "description": "Missing, wrong or revoked curator key."},
+    403: {"model": ErrorBody, "description": "Curator routes are off: no curator key is configured."},
+}
+
+
+@router.get("/gaps", responses=_CURATOR_ERRORS)
+def get_gaps(service: ServiceDep, _curator: CuratorDep, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    """Members' questions verbatim: a curator route, whatever the origin or the public API key."""
     return service.records.evidence_gaps(limit)

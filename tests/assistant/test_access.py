@@ -1,0 +1,114 @@
+"""Who reaches which route, over real HTTP: public routes behind the public API key (the widget's
+origin exempt), curator routes behind a curator key only, whatever the origin or the public key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from assistant.api.app import create_app
+from assistant.cli import app as cli
+from assistant.core.access import key_digest
+from assistant.core.settings import Settings
+from tests.conftest import serve_app
+
+pytestmark = pytest.mark.slow
+
+ORIGIN = "https://member.example"
+CURATOR_KEY = "wwc_test-curator-key-0123456789abcdefghijklmnop"
+REVOKED_KEY = "wwc_a-key-whose-name-was-removed-0123456789abcd"
+
+# (method, path, body); the cells below are what each caller gets
+ROUTES: list[tuple[str, str, dict | None]] = [
+    ("POST", "/v1/ask", {"question": "does cctv work?"}),
+    ("POST", "/v1/sessions", None),
+    ("GET", "/v1/documents/cctv", None),
+    ("GET", "/v1/gaps", None),
+    ("GET", "/healthz", None),
+    ("GET", "/widget/whatworks.js", None),
+]
+CALLERS: dict[str, dict[str, str]] = {
+    "anonymous": {},
+    "forged origin": {"Origin": ORIGIN},
+    "public key": {"X-API-Key": "public-s3cret"},
+    "curator key": {"Authorization": f"Bearer {CURATOR_KEY}"},
+    "curator key + origin": {"X-Curator-Key": CURATOR_KEY, "Origin": ORIGIN},
+    "revoked curator key": {"Authorization": f"Bearer {REVOKED_KEY}"},
+}
+EXPECTED = {
+    "POST /v1/ask": [401, 200, 200, 401, 200, 401],
+    "POST /v1/sessions": [401, 201, 201, 401, 201, 401],
+    "GET /v1/documents/cctv": [401, 200, 200, 401, 200, 401],
+    "GET /v1/gaps": [401, 401, 401, 200, 200, 401],
+    "GET /healthz": [200, 200, 200, 200, 200, 200],
+    "GET /widget/whatworks.js": [200, 200, 200, 200, 200, 200],
+}
+
+
+@pytest.fixture(scope="module")
+def server(live_settings: Settings, embedder, live_service) -> Callable[[Settings], Iterator[str]]:  # type: ignore[no-untyped-def]
+    def serve(settings: Settings) -> Iterator[str]:
+        return serve_app(create_app(settings, embedder, service=live_service))  # type: ignore[return-value]
+
+    return serve  # type: ignore[return-value]
+
+
+def _table(url: str) -> dict[str, list[int]]:
+    table = {}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for method, path, body in ROUTES:
+            row = []
+            for headers in CALLERS.values():
+                response = client.request(method, path, json=body, headers=headers)
+                row.append(response.status_code)
+            table[f"{method} {path}"] = row
+    return table
+
+
+def test_every_route_by_every_caller(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]
+    settings = live_settings.model_copy(deep=True)
+    settings.api.api_key = SecretStr("public-s3cret")
+    settings.api.allowed_origins = [ORIGIN]
+    settings.api.curator_keys = {"alice": key_digest(CURATOR_KEY)}
+    with server(settings) as url:
+        table = _table(url)
+        print("\n" + "\n".join(f"{route:28} {row}" for route, row in table.items()))
+        assert table == EXPECTED
+        # the curator's data reaches no one else
+        gaps = [
+            status for status, caller in zip(table["GET /v1/gaps"], CALLERS, strict=True) if "curator" not in caller
+        ]
+        assert 200 not in gaps
+        wrong = httpx.get(f"{url}/v1/gaps", headers={"Authorization": f"Bearer {REVOKED_KEY}"}, timeout=30)
+        assert wrong.json()["detail"] == "wrong or revoked curator key"
+        assert wrong.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_curator_routes_are_off_until_a_curator_key_is_configured(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]
+    settings = live_settings.model_copy(deep=True)  # no public key either: the old open default
+    with server(settings) as url:
+        for headers in CALLERS.values():
+            response = httpx.get(f"{url}/v1/gaps", headers=headers, timeout=30)
+            assert response.status_code == 403
+            assert "no curator key is configured" in response.json()["detail"]
+        assert httpx.post(f"{url}/v1/ask", json={"question": "does cctv work?"}, timeout=30).status_code == 200
+
+
+def test_curator_key_command_prints_a_key_and_only_its_hash_for_the_settings() -> None:
+    run = CliRunner().invoke(cli, ["curator-key", "alice"])
+    assert run.exit_code == 0, run.output
+    key = run.output.split(": ", 1)[1].split()[0]
+    assert key.startswith("wwc_")
+    assert len(key) > 40
+    assert f'"alice": "{key_digest(key)}"' in run.output
+    assert run.output.count(key) == 1  # the settings line holds the hash, never the key
+    assert CliRunner().invoke(cli, ["curator-key", "no spaces"]).exit_code == 2
+
+
+def test_a_curator_key_in_clear_in_the_settings_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ValueError, match="curator_keys.alice: expected 'sha256:'"):
+        Settings(_env_file=None, api={"curator_keys": {"alice": CURATOR_KEY}})  # type: ignore[call-arg]

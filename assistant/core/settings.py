@@ -141,6 +141,11 @@ class APISettings(BaseModel):
 
     _blank_key = field_validator("api_key", "session_secret", mode="before")(_blank_is_none)
 
+    @field_validator("curator_keys", mode="before")
+    @classmethod
+    def _blank_is_empty(cls, value: object) -> object:
+        return {} if isinstance(value, str) and not value.strip() else value
+
     @field_validator("curator_keys")
     @classmethod
     def _hashed(cls, value: dict[str, str]) -> dict[str, str]:

@@ -107,7 +107,11 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = Settings()
-    uvicorn.run(create_app(settings), host=host or settings.api.host, port=port or settings.api.port)
+    # X-Forwarded-For is read by the API from WHATWORKS_API__TRUSTED_PROXIES only, not by uvicorn (which
+    # would believe any loopback peer)
+    uvicorn.run(
+        create_app(settings), host=host or settings.api.host, port=port or settings.api.port, proxy_headers=False
+    )
 
 
 @app.command("eval")

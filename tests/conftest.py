@@ -37,6 +37,8 @@ def embedder() -> Embedder:
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Test settings: no abuse limits (a suite asks hundreds of questions from one address) unless given."""
+    overrides.setdefault("api", {"rate_limits": ""})
     return Settings(_env_file=None, corpus_dir=CORPUS, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 
@@ -103,7 +105,9 @@ class _ServerThread:
     def __init__(self, app: FastAPI, port: int) -> None:
         import uvicorn
 
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
 

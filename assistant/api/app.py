@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 import assistant
+from assistant.api.limits import RateLimiter
 from assistant.api.routers import ask, documents, feedback, health
 from assistant.api.voters import Voters
 from assistant.core.embeddings import Embedder
@@ -76,6 +77,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.api.rate_limits, settings.api.rate_limit_storage)
     app.state.service = service
     secret = settings.api.session_secret
     app.state.voters = Voters(secret.get_secret_value() if secret else None)

@@ -194,10 +194,13 @@ _ERRORS = {
     404: "No answer or document with that id.",
     409: "This voter already voted on this answer.",
     422: "A field is invalid; `detail` names it and says what to send.",
+    429: "Too many requests from this client in a short time; retry after `Retry-After` seconds.",
     503: "The evidence index or a store is unavailable; retry after `Retry-After` seconds.",
 }
 
 
 def error_responses(*extra: int) -> dict[int | str, dict[str, Any]]:
     """The error statuses a route returns, each with the ErrorBody it sends (for the OpenAPI schema)."""
-    return {code: {"model": ErrorBody, "description": _ERRORS[code]} for code in sorted({400, 401, 422, 503, *extra})}
+    return {
+        code: {"model": ErrorBody, "description": _ERRORS[code]} for code in sorted({400, 401, 422, 429, 503, *extra})
+    }

@@ -132,6 +132,19 @@ class APISettings(BaseModel):
         "value. Unset: a new random secret at each start (sessions then last until a restart).",
     )
 
+    rate_limits: str = Field(
+        default="30/minute;1000/day",
+        description="Questions, votes and sessions allowed per client (its IP address, or the end user a bot "
+        "names with the public API key), as `limits` strings separated by ';'. Empty: no limit.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the counts live: memory:// for one process; redis://host:6379 when replicas share them.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies in front of the API; only from these is X-Forwarded-For believed.",
+    )
     curator_keys: dict[str, str] = Field(
         default_factory=dict,
         description="Curator credentials, by name: each value is the SHA-256 of a key (`sha256:<hex>`), as "
@@ -140,6 +153,32 @@ class APISettings(BaseModel):
     )
 
     _blank_key = field_validator("api_key", "session_secret", mode="before")(_blank_is_none)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8)"
+                ) from None
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(f"rate_limits: {value!r} is not like '30/minute;1000/day'") from None
+        return value
 
     @field_validator("curator_keys", mode="before")
     @classmethod

@@ -35,10 +35,12 @@ class Answerer:
     api: WhatworksClient
     recent: RecentAnswers
 
-    def ask(self, question: str, conversation: list[dict[str, str]] | None = None) -> AskResponse | SlackMessage:
+    def ask(
+        self, question: str, conversation: list[dict[str, str]] | None = None, user: str | None = None
+    ) -> AskResponse | SlackMessage:
         """The API's answer, or a notice saying why there is none (logged)."""
         try:
-            response = self.api.ask(question, conversation)
+            response = self.api.ask(question, conversation, user=user)
         except APIUnavailable as exc:
             log.warning("whatworks API unavailable: %s", exc)
             return notice_message(SLOW if exc.slow else STARTING if exc.starting else DOWN)
@@ -47,6 +49,8 @@ class Answerer:
                 log.error("whatworks API rejected the bot's API key: %s", exc.detail)
                 return notice_message(REFUSED_KEY)
             log.info("whatworks API refused the question (%s): %s", exc.status, exc.detail)
+            if exc.status == 429:  # the API's own words: how long to wait
+                return notice_message(f":hourglass: {exc.detail}")
             return notice_message(f"I couldn’t ask that: {exc.detail}")
         self.recent.remember(response)
         return response
@@ -69,6 +73,7 @@ class Answerer:
         conversation: list[dict[str, str]] | None = None,
         *,
         asked_by: str | None = None,
+        user: str | None = None,
     ) -> None:
         """Post a placeholder (in the thread, or top level when `thread_ts` is None), then the answer over it.
 
@@ -81,7 +86,7 @@ class Answerer:
         ts = str(posted["ts"])
         try:
             lead = byline(asked_by, "asked", question) if asked_by else None
-            messages = self._messages_for(question, conversation, ephemeral=False, lead=lead)
+            messages = self._messages_for(question, conversation, ephemeral=False, lead=lead, user=user or asked_by)
             self._update(client, channel, ts, messages[0])
             for extra in messages[1:]:
                 client.chat_postMessage(
@@ -91,7 +96,9 @@ class Answerer:
             log.exception("answering %r in %s failed", question[:80], channel)
             self._update(client, channel, ts, notice_message(FAILED), quiet=True)
 
-    def answer_ephemeral(self, respond: Respond, question: str, *, placeholder_first: bool = False) -> None:
+    def answer_ephemeral(
+        self, respond: Respond, question: str, *, placeholder_first: bool = False, user: str | None = None
+    ) -> None:
         """Replace the current ephemeral message (the slash command's "searching" response) with the answer."""
         try:
             if placeholder_first:
@@ -99,7 +106,7 @@ class Answerer:
                 respond(
                     text=placeholder.text, blocks=placeholder.blocks, response_type="ephemeral", replace_original=True
                 )
-            messages = self._messages_for(question, None, ephemeral=True)
+            messages = self._messages_for(question, None, ephemeral=True, user=user)
             first = messages[0]
             respond(text=first.text, blocks=first.blocks, response_type="ephemeral", replace_original=True)
             for extra in messages[1:]:
@@ -110,11 +117,17 @@ class Answerer:
             respond(text=failed.text, blocks=failed.blocks, response_type="ephemeral", replace_original=True)
 
     def _messages_for(
-        self, question: str, conversation: list[dict[str, str]] | None, *, ephemeral: bool, lead: Block | None = None
+        self,
+        question: str,
+        conversation: list[dict[str, str]] | None,
+        *,
+        ephemeral: bool,
+        lead: Block | None = None,
+        user: str | None = None,
     ) -> list[SlackMessage]:
         if not question.strip():
             return [notice_message(EMPTY_QUESTION)]
-        result = self.ask(question, conversation)
+        result = self.ask(question, conversation, user)
         if isinstance(result, SlackMessage):
             return [result]
         return answer_messages(result, question=question, ephemeral=ephemeral, lead=lead)

@@ -111,11 +111,17 @@ class WhatworksClient:
             self._loop = self._client = self._thread = None
 
     # -- calls ------------------------------------------------------------------------------
-    def ask(self, question: str, conversation: list[dict[str, str]] | None = None) -> AskResponse:
-        """POST /v1/ask. Raises APIUnavailable or APIRejected; never hangs past the timeout."""
+    def ask(
+        self, question: str, conversation: list[dict[str, str]] | None = None, *, user: str | None = None
+    ) -> AskResponse:
+        """POST /v1/ask. Raises APIUnavailable or APIRejected; never hangs past the timeout.
+
+        `user` (the Slack user id) goes as X-End-User, so the API's abuse limits count each member
+        apart rather than the bot as one client."""
         turns = [_turn(t) for t in (conversation or [])[-MAX_TURNS:]]
         body: dict[str, Any] = {"question": question, "conversation": turns}
-        response = self._call(self._post("/v1/ask", body))
+        headers = {"X-End-User": f"slack:{user}"} if user else None
+        response = self._call(self._post("/v1/ask", body, headers))
         if response.status_code != 200:
             raise _error_for(response)
         try:
@@ -147,9 +153,9 @@ class WhatworksClient:
         assert self._client is not None
         return await self._client.get(path)
 
-    async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+    async def _post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
         assert self._client is not None
-        return await self._client.post(path, json=body)
+        return await self._client.post(path, json=body, headers=headers)
 
     def _call(self, request: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
         if self._loop is None:

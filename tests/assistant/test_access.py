@@ -112,3 +112,43 @@ def test_curator_key_command_prints_a_key_and_only_its_hash_for_the_settings() -
 def test_a_curator_key_in_clear_in_the_settings_is_refused_with_what_to_do() -> None:
     with pytest.raises(ValueError, match="curator_keys.alice: expected 'sha256:'"):
         Settings(_env_file=None, api={"curator_keys": {"alice": CURATOR_KEY}})  # type: ignore[call-arg]
+
+
+def _ask(url: str, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{url}/v1/ask", json={"question": "does cctv work?"}, headers=headers, timeout=30)
+
+
+def test_a_burst_from_one_client_gets_429_while_another_is_served(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]
+    settings = live_settings.model_copy(deep=True)
+    settings.api.rate_limits = "5/minute;100/day"
+    settings.api.trusted_proxies = ["127.0.0.1"]  # the test client plays the proxy in front of two members
+    with server(settings) as url:
+        burst = [_ask(url, {"X-Forwarded-For": "203.0.113.5"}) for _ in range(8)]
+        assert [r.status_code for r in burst] == [200] * 5 + [429] * 3
+        refused = burst[-1]
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert refused.json()["detail"] == "Too many requests from you in a short time. Please try again in a minute."
+        assert _ask(url, {"X-Forwarded-For": "203.0.113.9"}).status_code == 200  # another member
+        # a client cannot pose as another by prepending addresses: the proxy's own entry is the last one
+        assert _ask(url, {"X-Forwarded-For": "198.51.100.1, 203.0.113.5"}).status_code == 429
+
+
+def test_forwarded_addresses_are_ignored_without_a_trusted_proxy(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]
+    settings = live_settings.model_copy(deep=True)
+    settings.api.rate_limits = "3/minute"
+    with server(settings) as url:
+        statuses = [_ask(url, {"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]  # all one client: the loopback address
+
+
+def test_a_bot_with_the_api_key_is_limited_per_end_user(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]
+    settings = live_settings.model_copy(deep=True)
+    settings.api.rate_limits = "2/minute"
+    settings.api.api_key = SecretStr("bot-s3cret")
+    with server(settings) as url:
+        bot = {"X-API-Key": "bot-s3cret"}
+        alice = [_ask(url, bot | {"X-End-User": "slack:U0ALICE"}).status_code for _ in range(3)]
+        assert alice == [200, 200, 429]
+        assert _ask(url, bot | {"X-End-User": "slack:U0BOB"}).status_code == 200
+        # without the key, X-End-User is not believed (and the key is required anyway)
+        assert _ask(url, {"X-End-User": "slack:U0CAROL"}).status_code == 401

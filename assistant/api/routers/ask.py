@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
+from assistant.api.limits import RateLimitDep
 from assistant.core.answers import AskResponse, Message, error_responses
 from assistant.core.evidence import EvidenceVerdict, Setting
 from assistant.core.inputs import (
@@ -97,7 +98,7 @@ def _not_ready(exc: NotReady) -> HTTPException:
 
 
 @router.post("/ask", response_model=AskResponse, dependencies=[])
-def ask(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Request) -> AskResponse:
+def ask(body: AskBody, service: ServiceDep, _key: ApiKeyDep, _limit: RateLimitDep, request: Request) -> AskResponse:
     """Answer a question from the evidence base, every claim cited."""
     try:
         return service.ask(
@@ -118,7 +119,9 @@ def _sse(event: str, data: object) -> str:
 
 
 @router.post("/ask/stream", responses={200: {"content": {"text/event-stream": {}}}})
-def ask_stream(body: AskBody, service: ServiceDep, _key: ApiKeyDep, request: Request) -> StreamingResponse:
+def ask_stream(
+    body: AskBody, service: ServiceDep, _key: ApiKeyDep, _limit: RateLimitDep, request: Request
+) -> StreamingResponse:
     """The same answer as Server-Sent Events: status, delta..., citations, done (or error)."""
     service.snapshot()  # an empty index or a store that is down answers 503 before the stream starts
     filters = body.filters.as_dict() if body.filters else None

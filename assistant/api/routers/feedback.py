@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from assistant.api.deps import ApiKeyDep, ServiceDep
+from assistant.api.limits import RateLimitDep
 from assistant.api.voters import Voters
 from assistant.core.answers import error_responses
 from assistant.core.inputs import MAX_COMMENT_CHARS, NO_CONTROL_PATTERN, checked_text
@@ -52,7 +53,7 @@ class SessionResponse(BaseModel):
 
 
 @router.post("/sessions", status_code=201, response_model=SessionResponse)
-def new_session(request: Request, _key: ApiKeyDep) -> SessionResponse:
+def new_session(request: Request, _key: ApiKeyDep, _limit: RateLimitDep) -> SessionResponse:
     """A voter session for the widget: its votes count once per session."""
     return SessionResponse(session=voters_of(request).new_session())
 
@@ -62,6 +63,7 @@ def post_feedback(
     body: FeedbackBody,
     service: ServiceDep,
     _key: ApiKeyDep,
+    _limit: RateLimitDep,
     request: Request,
     x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None,
 ) -> FeedbackResponse:

@@ -136,3 +136,50 @@ def test_sharing_where_the_bot_is_not_a_member_goes_through_the_commands_respons
         "*Doc 1*  :white_check_mark: What works · CrimeSolutions · 3 randomised trials\n> “it worked” [1]"
         in texts_of(shared[0].payload["blocks"])
     )
+
+
+def test_a_member_over_the_abuse_limit_is_told_politely_and_others_are_served(
+    serve_bot: ServeBot, standin: SlackStandIn, channel: str, live_settings, embedder, live_service
+) -> None:  # type: ignore[no-untyped-def]
+    """The real API with a limit of 2 questions a minute: the bot's questions count per Slack user."""
+    from pydantic import SecretStr
+
+    from assistant.api.app import create_app
+    from tests.conftest import serve_app
+
+    settings = live_settings.model_copy(deep=True)
+    settings.api.api_key = SecretStr("bot-s3cret")
+    settings.api.rate_limits = "2/minute"
+    with (
+        serve_app(create_app(settings, embedder, service=live_service)) as url,
+        WhatworksClient(url, api_key="bot-s3cret", timeout_seconds=30) as api,
+        serve_bot(api) as slack,
+    ):
+        for text in ("does CCTV reduce crime?", "does street lighting reduce crime?", "does mentoring work?"):
+            message = standin.add_user_message(channel, f"<@{BOT_USER_ID}> {text}", ALICE)
+            assert slack.event(message_event(message, channel, kind="app_mention")).status_code == 200
+            standin.wait_for(
+                lambda m=message: [
+                    u
+                    for u in standin.recorded("chat.update", channel=channel)
+                    if u.payload.get("ts") in _bot_ts(standin, channel, m)
+                ],
+                what="the answer to " + text,
+            )
+        updates = standin.recorded("chat.update", channel=channel)
+        shown = [texts_of(u.payload["blocks"]) for u in updates]
+        assert ":hourglass: Too many requests from you in a short time. Please try again in a minute." in shown[-1]
+        assert all("Too many requests" not in s for s in shown[:-1])
+
+        # another member is served while Alice waits
+        bob = standin.add_user_message(channel, f"<@{BOT_USER_ID}> does CCTV reduce crime?", "U0BOB0002")
+        assert slack.event(message_event(bob, channel, kind="app_mention")).status_code == 200
+        standin.wait_for(lambda: len(standin.recorded("chat.update", channel=channel)) == 4, what="Bob's answer")
+        last = texts_of(standin.recorded("chat.update", channel=channel)[-1].payload["blocks"])
+        assert "Too many requests" not in last
+        assert "CCTV" in last
+
+
+def _bot_ts(standin: SlackStandIn, channel: str, question: dict) -> set[str]:
+    """The bot's messages in the question's thread (its placeholder, later updated)."""
+    return {m["ts"] for m in standin.bot_messages(channel) if m.get("thread_ts") == question["ts"]}

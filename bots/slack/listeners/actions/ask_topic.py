@@ -20,7 +20,7 @@ def register(app: App, answerer: Answerer) -> None:
         question = str(action["value"])
         message = body.get("message")
         if (body.get("container") or {}).get("is_ephemeral") or not message:
-            answerer.answer_ephemeral(respond, question, placeholder_first=True)
+            answerer.answer_ephemeral(respond, question, placeholder_first=True, user=str(body["user"]["id"]))
             return
         channel = str(body["channel"]["id"])
         # In a thread, stay in it; under a top-level DM answer, answer at top level too; else start a thread.

@@ -26,6 +26,6 @@ def register(app: App, answerer: Answerer) -> None:
     def answer_command(command: dict[str, Any], respond: Respond) -> None:
         question = clean_user_text(str(command.get("text", "")))
         if question:
-            answerer.answer_ephemeral(respond, question)
+            answerer.answer_ephemeral(respond, question, user=str(command.get("user_id") or "") or None)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -32,6 +32,9 @@ def register(app: App, answerer: Answerer) -> None:
         if is_thread_reply(event):
             history = thread_messages(client, channel, str(event["thread_ts"]))
             conversation = conversation_from_thread(history, bot, exclude_ts=ts)
-        answerer.answer_in_channel(client, channel, str(event.get("thread_ts") or ts), question, conversation)
+        user = str(event["user"]) if event.get("user") else None
+        answerer.answer_in_channel(
+            client, channel, str(event.get("thread_ts") or ts), question, conversation, user=user
+        )
 
     app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])

@@ -38,14 +38,23 @@ def register(app: App, answerer: Answerer) -> None:
         channel, ts = str(event["channel"]), str(event["ts"])
         question = clean_user_text(str(event.get("text", "")), bot.user_id)
         if not is_thread_reply(event):
-            answerer.answer_in_channel(client, channel, None, question)
+            answerer.answer_in_channel(client, channel, None, question, user=_user(event))
             return
         thread_ts = str(event["thread_ts"])
         history = thread_messages(client, channel, thread_ts)
         if not direct and not any(bot.wrote(m) for m in history):
             return  # someone else's thread: not a follow-up to the bot
         answerer.answer_in_channel(
-            client, channel, thread_ts, question, conversation_from_thread(history, bot, exclude_ts=ts)
+            client,
+            channel,
+            thread_ts,
+            question,
+            conversation_from_thread(history, bot, exclude_ts=ts),
+            user=_user(event),
         )
 
     app.event("message")(ack=acknowledge, lazy=[answer_message])
+
+
+def _user(event: dict[str, Any]) -> str | None:
+    return str(event["user"]) if event.get("user") else None

@@ -1,0 +1,84 @@
+"""Abuse limits on the public routes: each client gets so many questions, votes and sessions per window.
+
+A client is its IP address, read from X-Forwarded-For only when the request comes through a
+configured trusted proxy (anyone can send the header), or the end user a bot names in X-End-User
+when it also sends the public API key (the Slack bot names the Slack user, so one busy member
+does not use up everyone's share). Counts live in the `limits` library's storage: in memory by
+default, in Redis when several replicas must share them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import math
+import time
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from limits import RateLimitItem, parse_many, storage, strategies
+
+from assistant.core.settings import Settings
+
+
+class RateLimiter:
+    def __init__(self, spec: str, storage_uri: str = "memory://") -> None:
+        self.items: list[RateLimitItem] = parse_many(spec) if spec.strip() else []
+        self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    def hit(self, client: str) -> float | None:
+        """Count one request; None when allowed, else the seconds until the client may ask again."""
+        waits = []
+        for item in self.items:
+            if not self._limiter.hit(item, "client", client):
+                reset = self._limiter.get_window_stats(item, "client", client).reset_time
+                waits.append(max(1.0, reset - time.time()))
+        return max(waits) if waits else None
+
+
+def client_of(request: Request, settings: Settings) -> str:
+    """Who a request counts against (see the module docstring)."""
+    end_user = request.headers.get("x-end-user")
+    key = settings.api.api_key
+    given = request.headers.get("x-api-key")
+    if end_user and key is not None and given and hmac.compare_digest(given, key.get_secret_value()):
+        return "user:" + end_user[:200]
+    return "ip:" + client_ip(request, settings.api.trusted_proxies)
+
+
+def client_ip(request: Request, trusted: list[str]) -> str:
+    peer = request.client.host if request.client else "unknown"
+    if not trusted or not _within(peer, trusted):
+        return peer
+    # the nearest address the trusted proxies did not add is the client
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if not _within(address, trusted):
+            return address
+    return forwarded[0] if forwarded else peer
+
+
+def _within(address: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def limit_requests(request: Request) -> None:
+    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+    if limiter is None or not limiter.items:
+        return
+    wait = limiter.hit(client_of(request, request.app.state.settings))
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        when = f"in {minutes} minute{'s' if minutes > 1 else ''}" if wait >= 60 else "in a minute"
+        raise HTTPException(
+            429,
+            f"Too many requests from you in a short time. Please try again {when}.",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+
+
+RateLimitDep = Annotated[None, Depends(limit_requests)]

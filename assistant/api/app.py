@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 import assistant
 from assistant.api.limits import RateLimiter
+from assistant.api.metrics import Metrics
 from assistant.api.routers import ask, documents, feedback, health
 from assistant.api.voters import Voters
 from assistant.core.embeddings import Embedder
@@ -78,6 +79,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.api.rate_limits, settings.api.rate_limit_storage)
+    app.state.metrics = Metrics()
+    app.state.metrics.instrument(app)
     app.state.service = service
     secret = settings.api.session_secret
     app.state.voters = Voters(secret.get_secret_value() if secret else None)

@@ -72,6 +72,9 @@ def limit_requests(request: Request) -> None:
         return
     wait = limiter.hit(client_of(request, request.app.state.settings))
     if wait is not None:
+        metrics = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.rate_limited.inc()
         minutes = math.ceil(wait / 60)
         when = f"in {minutes} minute{'s' if minutes > 1 else ''}" if wait >= 60 else "in a minute"
         raise HTTPException(

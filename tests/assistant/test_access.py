@@ -152,3 +152,40 @@ def test_a_bot_with_the_api_key_is_limited_per_end_user(live_settings: Settings,
         assert _ask(url, bot | {"X-End-User": "slack:U0BOB"}).status_code == 200
         # without the key, X-End-User is not believed (and the key is required anyway)
         assert _ask(url, {"X-End-User": "slack:U0CAROL"}).status_code == 401
+
+
+def test_metrics_count_answers_refusals_and_limits_and_each_question_logs_one_json_line(
+    live_settings: Settings, server, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import logging
+
+    caplog.set_level(logging.INFO, logger="whatworks.questions")
+    settings = live_settings.model_copy(deep=True)
+    settings.api.rate_limits = "4/minute"
+    with server(settings) as url:
+        answered = _ask(url, {"X-Whatworks-Face": "slack"})
+        refused = httpx.post(f"{url}/v1/ask", json={"question": "how do I bake sourdough bread?"}, timeout=30)
+        other = httpx.post(
+            f"{url}/v1/ask", json={"question": "¿Los programas de mentoría reducen la delincuencia?"}, timeout=30
+        )
+        assert (answered.status_code, refused.status_code, other.status_code) == (200, 200, 200)
+        assert _ask(url, {}).status_code == 200
+        assert _ask(url, {}).status_code == 429
+        metrics = httpx.get(f"{url}/metrics", timeout=30).text
+
+    assert 'whatworks_answers_total{face="slack",language="en",mode="extractive"} 1.0' in metrics
+    assert 'whatworks_answers_total{face="api",language="en",mode="extractive"} 1.0' in metrics
+    assert 'whatworks_refusals_total{face="api",language="en",reason="no-evidence"} 1.0' in metrics
+    assert 'whatworks_refusals_total{face="api",language="es",reason="unsupported-language"} 1.0' in metrics
+    assert "whatworks_rate_limited_requests_total 1.0" in metrics
+    assert 'http_requests_total{handler="/v1/ask",method="POST",status="429"} 1.0' in metrics
+    assert 'http_request_duration_seconds_count{handler="/v1/ask"' in metrics
+
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "whatworks.questions"]
+    assert [line["question_id"] for line in lines][:3] == [r.json()["question_id"] for r in (answered, refused, other)]
+    first = lines[0]
+    assert first["face"] == "slack"
+    assert "cctv" in first["cited"]
+    assert first["timings_ms"]["total_ms"] > 0
+    assert all("sourdough" not in json.dumps(line) for line in lines)  # no question text in the logs

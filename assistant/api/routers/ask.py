@@ -100,14 +100,17 @@ def _not_ready(exc: NotReady) -> HTTPException:
 @router.post("/ask", response_model=AskResponse, dependencies=[])
 def ask(body: AskBody, service: ServiceDep, _key: ApiKeyDep, _limit: RateLimitDep, request: Request) -> AskResponse:
     """Answer a question from the evidence base, every claim cited."""
+    face = request.headers.get("x-whatworks-face", "api")
     try:
-        return service.ask(
+        response = service.ask(
             body.question,
             body.conversation,
             body.filters.as_dict() if body.filters else None,
-            face=request.headers.get("x-whatworks-face", "api"),
+            face=face,
             language=body.language,
         )
+        request.app.state.metrics.answered(response, face)
+        return response
     except NotReady as exc:
         raise _not_ready(exc) from None
     except InvalidRequest as exc:
@@ -136,6 +139,8 @@ def ask_stream(
             for event, payload in service.ask_events(
                 body.question, body.conversation, filters, face=face, language=body.language
             ):
+                if isinstance(payload, AskResponse):
+                    request.app.state.metrics.answered(payload, face)
                 data = payload.model_dump(mode="json") if isinstance(payload, AskResponse) else payload
                 yield _sse(event, data)
         except (NotReady, StoreUnavailable) as exc:

@@ -508,7 +508,7 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     # (an outcome with no name the effects can compare)
     moved = lx.DOWN | lx.UP | lx.BETTER | lx.WORSE
     for s in sorted((claim.denied & moved) - passage.negated - _SIZE):
-        if s in aligned.asserted and s in _sentence_stems(aligned) and not any(e.sign == 0 for e in aligned.effects):
+        if s in aligned.asserted and not any(e.sign == 0 for e in aligned.effects):
             return "negation", f"denies '{s}', which the finding it restates affirms"
     if _has_negator(claim) or any(e.sign == 0 for e in claim.effects):
         return None  # a sentence that negates something itself is judged by its effects and denials
@@ -561,10 +561,6 @@ def _plainly_negated(reading: Reading) -> set[str]:
             if taken == 2:
                 break
     return out
-
-
-def _sentence_stems(reading: Reading) -> set[str]:
-    return set(reading.stems)
 
 
 def _set_aside(reading: Reading) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.core.answering.planning import RATED_KINDS, AnswerPlan, Library, strength_beyond
+from assistant.core.answering.planning import AnswerPlan, Frame, Library, render_markdown
 from assistant.core.answering.text import split_sentences
 from assistant.core.answers import (
     IN_ENGLISH,
@@ -19,9 +19,7 @@ from assistant.core.answers import (
     RELATED_LABELS_FR,
     VERDICTS_FR,
     BottomLine,
-    Citation,
     Intent,
-    RelatedProgram,
     Topic,
 )
 
@@ -103,48 +101,12 @@ def title_fr(library: Library, document_id: str, fallback: str) -> str:
     return str(document.chunks[0].metadata.get("title_fr") or "") or fallback if document else fallback
 
 
+FRENCH = Frame(VERDICTS_FR, " :", RELATED_LABELS_FR, "(sans lien)", IN_ENGLISH, INTENT_LABELS_FR)
+
+
 def render_markdown_fr(plan: AnswerPlan) -> str:
     """The plan (after `in_french`) as Markdown, in French; quotes verbatim, English ones marked."""
-    lines: list[str] = []
-    for b in plan.summary:
-        lines.append(f"**{b.title}**" + (f" : {_rating_fr(b)}." if b.kind in RATED_KINDS else " :"))
-        lines.append(f"\u201c{b.finding}\u201d [{b.n}]" + ("" if b.language == "fr" else f" {IN_ENGLISH}"))
-        lines.append("")
-    for section in plan.sections:
-        lines.append(f"**{INTENT_LABELS_FR[section.intent]}**")
-        single = len(plan.summary) == 1
-        for item in section.items:
-            who = "" if single else item.title + " : "
-            lines.append(f"- {who}\u201c{item.text}\u201d [{item.n}] {IN_ENGLISH}")
-        lines.append("")
-    for reason, label in RELATED_LABELS_FR.items():
-        related = [r for r in plan.related if r.reason == reason]
-        if related:
-            names = "; ".join(_related_fr(r) for r in related)
-            lines += [f"**{label}** : {names}.", ""]
-    lines.append(sources_fr(plan.citations))
-    return "\n".join(lines).strip()
-
-
-def _rating_fr(b: BottomLine) -> str:
-    detail = "; ".join(p for p in (b.rating_source, strength_beyond(b.rating_source, b.strength)) if p)
-    return VERDICTS_FR[b.verdict] + (f" ({detail})" if detail else "")
-
-
-def _related_fr(r: RelatedProgram) -> str:
-    verdict = f" ({VERDICTS_FR[r.verdict].lower()})" if r.kind in RATED_KINDS else ""
-    return f"{r.title}{verdict}" + (f" [{r.n}]" if r.n is not None else "")
-
-
-def sources_fr(citations: list[Citation]) -> str:
-    lines = ["**Sources**"]
-    for c in citations:
-        rated = [VERDICTS_FR[c.verdict].lower()] if c.kind in RATED_KINDS else []
-        rated += [c.rating_source] if c.rating_source else []
-        where = f" — {c.section}" if c.section else ""
-        link = f" <{c.url}>" if c.url else " (sans lien)"
-        lines.append(f"[{c.n}] {c.title}{where}" + (f" ({', '.join(rated)})" if rated else "") + f"{link} {IN_ENGLISH}")
-    return "\n".join(lines)
+    return render_markdown(plan, frame=FRENCH)
 
 
 def topic_fr(library: Library, document_id: str, title: str) -> Topic:

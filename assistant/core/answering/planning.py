@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -550,50 +550,75 @@ def _in_order(library: Library, text: str) -> list[str]:
     return list(dict.fromkeys(d for _, d in sorted(hits)))
 
 
-def render_head(plan: AnswerPlan) -> str:
-    """The bottom lines, one per intervention: what a member reads first."""
-    lines: list[str] = []
-    for b in plan.summary:
-        lines.append(f"**{b.title}**" + (f": {_rating(b)}." if b.kind in RATED_KINDS else ":"))
-        lines.append(f"\u201c{b.finding}\u201d [{b.n}]")
-        lines.append("")
-    return "\n".join(lines).strip()
+@dataclass(frozen=True)
+class Frame:
+    """The words around an answer in one language; the quotes inside stay verbatim in their own.
 
+    `english` marks a quote in English when the frame is another language ("(en anglais)");
+    `section_labels` names sections by intent (else their own label).
+    """
 
-def render_tail(plan: AnswerPlan) -> str:
-    """Supporting quotes for the intent, the alternatives, then the sources list."""
-    lines: list[str] = []
-    for section in plan.sections:
-        lines.append(f"**{section.label}**")
-        single = len(plan.summary) == 1
-        for item in section.items:
-            lines.append(f"- {'' if single else item.title + ': '}\u201c{item.text}\u201d [{item.n}]")
-        lines.append("")
-    for reason, label in RELATED_LABELS.items():
-        related = [r for r in plan.related if r.reason == reason]
-        if related:
-            names = "; ".join(_related_name(r) for r in related)
-            lines += [f"**{label}**: {names}.", ""]
-    lines.append(sources_markdown(plan.citations))
-    return "\n".join(lines).strip()
+    verdicts: Mapping[EvidenceVerdict, str]
+    colon: str
+    related_labels: Mapping[str, str]
+    no_link: str
+    english: str = ""
+    section_labels: Mapping[Intent, str] | None = None
 
 
 RELATED_LABELS = {"alternative": "Better-supported alternatives", "see-also": "Also in the evidence base"}
+ENGLISH = Frame(VERDICT_HEADINGS, ":", RELATED_LABELS, "(no link)")
 
 
-def _related_name(r: RelatedProgram) -> str:
-    verdict = f" ({VERDICT_HEADINGS[r.verdict].lower()})" if r.kind in RATED_KINDS else ""
+def render_head(plan: AnswerPlan, frame: Frame = ENGLISH) -> str:
+    """The bottom lines, one per intervention: what a member reads first."""
+    lines: list[str] = []
+    for b in plan.summary:
+        rating = f" {_rating(b, frame)}." if b.kind in RATED_KINDS else ""
+        lines.append(f"**{b.title}**{frame.colon}{rating}")
+        lines.append(f"\u201c{b.finding}\u201d [{b.n}]" + _marked(frame, b.language))
+        lines.append("")
+    return "\n".join(lines).strip()
+
+
+def render_tail(plan: AnswerPlan, frame: Frame = ENGLISH) -> str:
+    """Supporting quotes for the intent, the alternatives, then the sources list."""
+    lines: list[str] = []
+    for section in plan.sections:
+        label = frame.section_labels[section.intent] if frame.section_labels else section.label
+        lines.append(f"**{label}**")
+        single = len(plan.summary) == 1
+        for item in section.items:
+            who = "" if single else f"{item.title}{frame.colon} "
+            lines.append(f"- {who}\u201c{item.text}\u201d [{item.n}]" + _marked(frame))
+        lines.append("")
+    for reason, label in frame.related_labels.items():
+        related = [r for r in plan.related if r.reason == reason]
+        if related:
+            names = "; ".join(_related_name(r, frame) for r in related)
+            lines += [f"**{label}**{frame.colon} {names}.", ""]
+    lines.append(sources_markdown(plan.citations, frame))
+    return "\n".join(lines).strip()
+
+
+def _marked(frame: Frame, language: str = "en") -> str:
+    """' (en anglais)' after an English quote in a frame of another language."""
+    return f" {frame.english}" if frame.english and language != "fr" else ""
+
+
+def _related_name(r: RelatedProgram, frame: Frame = ENGLISH) -> str:
+    verdict = f" ({frame.verdicts[r.verdict].lower()})" if r.kind in RATED_KINDS else ""
     return f"{r.title}{verdict}" + (f" [{r.n}]" if r.n is not None else "")
 
 
-def render_markdown(plan: AnswerPlan, prose: str | None = None) -> str:
+def render_markdown(plan: AnswerPlan, prose: str | None = None, frame: Frame = ENGLISH) -> str:
     """The plan as Markdown (for API users and logs): bottom lines, written text, sections, related, sources."""
-    return "\n\n".join(part for part in (render_head(plan), prose, render_tail(plan)) if part)
+    return "\n\n".join(part for part in (render_head(plan, frame), prose, render_tail(plan, frame)) if part)
 
 
-def _rating(b: BottomLine) -> str:
+def _rating(b: BottomLine, frame: Frame = ENGLISH) -> str:
     detail = "; ".join(p for p in (b.rating_source, strength_beyond(b.rating_source, b.strength)) if p)
-    return VERDICT_HEADINGS[b.verdict] + (f" ({detail})" if detail else "")
+    return frame.verdicts[b.verdict] + (f" ({detail})" if detail else "")
 
 
 def strength_beyond(rating_source: str | None, strength: str | None) -> str | None:
@@ -605,12 +630,12 @@ def strength_beyond(rating_source: str | None, strength: str | None) -> str | No
     return None if words and len(words & said) / len(words) >= 0.6 else strength
 
 
-def sources_markdown(citations: list[Citation]) -> str:
+def sources_markdown(citations: list[Citation], frame: Frame = ENGLISH) -> str:
     lines = ["**Sources**"]
     for c in citations:
-        rated = [VERDICT_HEADINGS[c.verdict].lower()] if c.kind in RATED_KINDS else []
+        rated = [frame.verdicts[c.verdict].lower()] if c.kind in RATED_KINDS else []
         rated += [c.rating_source] if c.rating_source else []
         where = f" — {c.section}" if c.section else ""
-        link = f" <{c.url}>" if c.url else " (no link)"
-        lines.append(f"[{c.n}] {c.title}{where}" + (f" ({', '.join(rated)})" if rated else "") + link)
+        link = f" <{c.url}>" if c.url else f" {frame.no_link}"
+        lines.append(f"[{c.n}] {c.title}{where}" + (f" ({', '.join(rated)})" if rated else "") + link + _marked(frame))
     return "\n".join(lines)

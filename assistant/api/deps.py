@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -22,15 +23,23 @@ def get_service(request: Request) -> EvidenceService:
     return service  # type: ignore[no-any-return]
 
 
+def sends_public_key(request: Request, settings: Settings) -> bool:
+    """The request carries the configured public API key (compared in constant time)."""
+    key, given = settings.api.api_key, request.headers.get("x-api-key")
+    return key is not None and given is not None and hmac.compare_digest(given, key.get_secret_value())
+
+
 def require_api_key(request: Request, x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None) -> None:
-    """With an API key configured, callers send it; browsers on allowlisted origins (the widget) need not."""
+    """With an API key configured, callers send it; browsers on allowlisted origins (the widget) need not.
+
+    `x_api_key` is declared so the OpenAPI schema shows the header; `sends_public_key` reads it."""
     settings: Settings = request.app.state.settings
     if settings.api.api_key is None:
         return
     origin = request.headers.get("origin")
     if origin and origin in settings.api.allowed_origins:
         return
-    if x_api_key != settings.api.api_key.get_secret_value():
+    if not sends_public_key(request, settings):
         raise HTTPException(401, "missing or wrong X-API-Key header")
 
 

@@ -9,7 +9,6 @@ default, in Redis when several replicas must share them.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import math
 import time
@@ -18,6 +17,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from limits import RateLimitItem, parse_many, storage, strategies
 
+from assistant.api.deps import sends_public_key
 from assistant.core.settings import Settings
 
 
@@ -39,9 +39,7 @@ class RateLimiter:
 def client_of(request: Request, settings: Settings) -> str:
     """Who a request counts against (see the module docstring)."""
     end_user = request.headers.get("x-end-user")
-    key = settings.api.api_key
-    given = request.headers.get("x-api-key")
-    if end_user and key is not None and given and hmac.compare_digest(given, key.get_secret_value()):
+    if end_user and sends_public_key(request, settings):
         return "user:" + end_user[:200]
     return "ip:" + client_ip(request, settings.api.trusted_proxies)
 

@@ -317,7 +317,7 @@ class EvidenceService:
     # -- French questions -----------------------------------------------------------------
     def warm_up(self) -> threading.Thread:
         """Do now, in the background, what the first questions would otherwise wait for: embedding the
-        gate's example questions and, for French, every document's multilingual vector (about 6 s).
+        gate's example questions and, for French, every document's multilingual vector (2 s here).
 
         A question that arrives meanwhile waits on the same locks, so nothing is computed twice.
         """

@@ -28,11 +28,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-# Debian's chromium for the widget tests (Playwright drives it; no browser download).
+# Debian's chromium for the widget tests (Playwright drives it; no browser download) and PostgreSQL
+# for the SQL store's tests (they start their own server in a temporary directory).
 apt-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		echo "installing chromium from Debian"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing chromium and postgresql from Debian"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
 	fi
 
 ingest: install

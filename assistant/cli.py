@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assistant.core.settings import Settings
+from assistant.db_cli import db_app
 
 if TYPE_CHECKING:
     from assistant.core.answers import AskResponse
     from assistant.core.evidence import EvidenceVerdict
 
 app = typer.Typer(add_completion=False, help="whatworks: what works in crime prevention, from the evidence base.")
+app.add_typer(db_app, name="db")
 
 
 @app.command()
@@ -290,6 +292,62 @@ def gaps(
         typer.echo(
             f"{row['created_at'][:16]}  [{row['face']} {row['language']}]  {row['question']}   (nearest: {nearest})"
         )
+
+
+@app.command("gap-clusters")
+def gap_clusters(
+    files: Annotated[list[Path], typer.Argument(help="Labelled sets, e.g. corpus/eval/gap-clusters.yaml.")],
+    distance: Annotated[
+        float | None, typer.Option(help="The grouping distance to try (default: the shipped one).")
+    ] = None,
+) -> None:
+    """How well the console groups evidence gaps: adjusted Rand index and pairwise precision and recall."""
+    import yaml
+
+    from assistant.core.crosslingual import UniversalSentenceEncoder
+    from assistant.core.curation import GROUP_DISTANCE, GapGrouper, grouping_scores, load_grouping_set
+
+    grouper = GapGrouper(UniversalSentenceEncoder().encode, distance or GROUP_DISTANCE)
+    for path in files:
+        try:
+            texts, truth = load_grouping_set(path)
+        except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+            typer.echo(f"error: {path}: not a labelled set ({exc}); see corpus/eval/gap-clusters.yaml", err=True)
+            raise typer.Exit(2) from None
+        scores = grouping_scores(grouper.labels(texts), truth)
+        typer.echo(
+            f"{path}: {len(texts)} questions, ARI {scores['ari']:.3f}, pair precision "
+            f"{scores['pair_precision']:.3f}, pair recall {scores['pair_recall']:.3f}, groups found "
+            f"{scores['groups_found']:.0f} of {scores['groups_true']:.0f} (distance {grouper.distance})"
+        )
+
+
+@app.command()
+def retention(
+    days: Annotated[
+        int | None, typer.Option(help="Older than this many days (default: the retention_days setting).", min=1)
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="anonymise or delete (default: the retention_mode setting).")] = None,
+) -> None:
+    """Anonymise or delete members' questions older than the retention period, now."""
+    from assistant.core.records import RecordStore
+
+    settings = Settings()
+    days = days or settings.retention_days
+    mode = mode or settings.retention_mode
+    if days is None:
+        typer.echo("error: give --days or set WHATWORKS_RETENTION_DAYS", err=True)
+        raise typer.Exit(2)
+    if mode not in ("anonymise", "delete"):
+        typer.echo("error: --mode must be anonymise or delete", err=True)
+        raise typer.Exit(2)
+    store = RecordStore(settings.sql_url)
+    try:
+        done = store.apply_retention(days, mode)
+    finally:
+        store.close()
+    verb = "anonymised" if mode == "anonymise" else "deleted"
+    typer.echo(f"{verb} {done} question{'s' if done != 1 else ''} older than {days} days")
 
 
 def run() -> None:

@@ -141,8 +141,10 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         # the benchmark asks from one address far faster than a member: no abuse limits
-        real = Settings(_env_file=None, data_dir=Path(tmp) / "real", api={"rate_limits": ""})  # type: ignore[call-arg]
-        synthetic = Settings(_env_file=None, data_dir=Path(tmp) / "synthetic", api={"rate_limits": ""})  # type: ignore[call-arg]
+        real = Settings(_env_file=None, data_dir=Path(tmp) / "real", api={"rate_limits": "", "session_rate_limits": ""})  # type: ignore[call-arg]
+        synthetic = Settings(
+            _env_file=None, data_dir=Path(tmp) / "synthetic", api={"rate_limits": "", "session_rate_limits": ""}
+        )  # type: ignore[call-arg]
         ingest_real(real, embedder)
         build_synthetic(synthetic, real, args.size)
         for name, settings in (("real corpus", real), (f"synthetic {args.size} chunks", synthetic)):

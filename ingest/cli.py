@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from assistant.core.embeddings import make_embedder
+from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
 from ingest.chunking import Chunker
@@ -73,7 +75,10 @@ def main(
             batch_size=max(settings.embedding.batch_size, 64),
             progress=TerminalProgress(),
         )
+        started = dt.datetime.now(dt.UTC)
         report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
+    if not dry_run:
+        _record_run(settings, report.summary(), started)
     for error in report.errors:
         typer.echo(f"failed: {error}", err=True)
     if show_report:
@@ -85,6 +90,21 @@ def main(
     if as_json:
         typer.echo(json.dumps(report.summary()))
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _record_run(settings: Settings, summary: dict[str, Any], started: dt.datetime) -> None:
+    """Keep the run for the curators' console; the index is synced whether or not this works."""
+    try:
+        store = RecordStore(settings.sql_url)
+    except Exception as exc:
+        typer.echo(f"warning: the run was not recorded for the console ({exc})", err=True)
+        return
+    try:
+        store.record_ingestion(summary, started)
+    except RecordsUnavailable as exc:
+        typer.echo(f"warning: the run was not recorded for the console ({exc})", err=True)
+    finally:
+        store.close()
 
 
 def run() -> None:

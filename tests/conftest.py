@@ -38,7 +38,7 @@ def embedder() -> Embedder:
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Test settings: no abuse limits (a suite asks hundreds of questions from one address) unless given."""
-    overrides.setdefault("api", {"rate_limits": ""})
+    overrides.setdefault("api", {"rate_limits": "", "session_rate_limits": ""})
     return Settings(_env_file=None, corpus_dir=CORPUS, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 
@@ -130,3 +130,57 @@ def serve_app(app: FastAPI) -> Iterator[str]:
     finally:
         runner.server.should_exit = True
         runner.thread.join(timeout=10)
+
+
+POSTGRES_BIN = "/usr/lib/postgresql/*/bin"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server of our own: a temporary cluster on a free loopback port, trust auth, no fsync.
+
+    As root (`make test`), the server runs as the `postgres` user the Debian package creates.
+    Yields the URL of an empty database `whatworks_test`; the server stops at the end of the session.
+    """
+    import glob
+    import shutil
+    import subprocess
+    import tempfile
+
+    found = sorted(glob.glob(f"{POSTGRES_BIN}/initdb"))
+    if not found:
+        pytest.fail(f"PostgreSQL is not installed (no {POSTGRES_BIN}/initdb): `make apt-deps` installs it")
+    bin_dir = Path(found[-1]).parent
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        as_user = ["runuser", "-u", "postgres", "--"]
+    # as root, in /tmp itself: the `postgres` user cannot enter root's own temporary directories
+    root = Path(tempfile.mkdtemp(prefix="whatworks-pg-", dir="/tmp" if as_user else None))
+    if as_user:
+        shutil.chown(root, "postgres", "postgres")
+    data, log = root / "data", root / "server.log"
+    port = free_port()
+
+    def run(*args: str) -> None:
+        done = subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            server_log = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            pytest.fail(f"{' '.join(args[:2])} failed:\n{done.stdout}{done.stderr}{server_log}")
+
+    started = False
+    try:
+        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
+        started = True  # from here on, stop it whatever happens (a start that timed out may still be up)
+        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
+        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "whatworks_test")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/whatworks_test"
+    finally:
+        if started:
+            subprocess.run(
+                [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        shutil.rmtree(root, ignore_errors=True)

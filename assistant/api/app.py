@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,14 +14,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 import assistant
+from assistant.api import console
 from assistant.api.limits import RateLimiter
 from assistant.api.metrics import Metrics
-from assistant.api.routers import ask, documents, feedback, health
+from assistant.api.routers import ask, curator, documents, feedback, health
 from assistant.api.voters import Voters
 from assistant.core.embeddings import Embedder
 from assistant.core.records import RecordsUnavailable
@@ -48,6 +51,32 @@ def _readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+@asynccontextmanager
+async def _retention(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """With `retention_days` set, old questions are anonymised or deleted at start-up and then daily."""
+    days = settings.retention_days
+    if days is None:
+        yield
+        return
+
+    async def daily() -> None:
+        while True:
+            current = getattr(app.state, "service", None)
+            if current is not None:
+                try:
+                    done = await run_in_threadpool(current.records.apply_retention, days, settings.retention_mode)
+                    log.info("retention: %s %d questions older than %d days", settings.retention_mode, done, days)
+                except RecordsUnavailable as exc:
+                    log.error("retention did not run (the query log is unavailable): %s", exc)
+            await asyncio.sleep(24 * 3600)
+
+    task = asyncio.create_task(daily())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
 def create_app(
     settings: Settings | None = None, embedder: Embedder | None = None, service: EvidenceService | None = None
 ) -> FastAPI:
@@ -58,7 +87,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is not None:
             app.state.service = service
-            yield
+            async with _retention(app, settings):
+                yield
             return
         from assistant.core.runtime import open_service
 
@@ -66,7 +96,8 @@ def create_app(
         app.state.service = await run_in_threadpool(manager.__enter__)
         app.state.service.warm_up()
         try:
-            yield
+            async with _retention(app, settings):
+                yield
         finally:
             app.state.service = None
             await run_in_threadpool(manager.__exit__, None, None, None)
@@ -79,17 +110,20 @@ def create_app(
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.api.rate_limits, settings.api.rate_limit_storage)
+    app.state.session_limiter = RateLimiter(settings.api.session_rate_limits, settings.api.rate_limit_storage)
     app.state.metrics = Metrics()
     app.state.metrics.instrument(app)
     app.state.service = service
+    # one signing secret for voter sessions and console sessions (random per start when unset)
     secret = settings.api.session_secret
-    app.state.voters = Voters(secret.get_secret_value() if secret else None)
+    signing = secret.get_secret_value() if secret else secrets.token_hex(32)
+    app.state.voters = Voters(signing)
     if settings.api.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.api.allowed_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Content-Type", "X-API-Key"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Whatworks-Session"],
             max_age=600,
         )
 
@@ -101,7 +135,9 @@ def create_app(
     @app.exception_handler(NotReady)
     @app.exception_handler(StoreUnavailable)
     @app.exception_handler(RecordsUnavailable)
-    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/console"):
+            return console.unavailable_page(request, f"{exc}; retry in a few seconds")
         return JSONResponse({"detail": f"{exc}; retry in a few seconds"}, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
@@ -109,8 +145,9 @@ def create_app(
         log.exception("request failed: %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "the assistant failed while answering; please retry"}, status_code=500)
 
-    for router in (health.router, ask.router, feedback.router, documents.router):
+    for router in (health.router, ask.router, feedback.router, documents.router, curator.router):
         app.include_router(router)
+    console.install(app, signing)
 
     def openapi_with_filter_values() -> dict[str, Any]:
         """The schema, with the filter values the index uses as enums: the API accepts exactly these."""

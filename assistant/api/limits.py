@@ -1,4 +1,5 @@
-"""Abuse limits on the public routes: each client gets so many questions, votes and sessions per window.
+"""Abuse limits on the public routes: each client gets so many questions, votes and sessions per window,
+and each widget session (the signed session the widget sends as X-Whatworks-Session) so many more.
 
 A client is its IP address, read from X-Forwarded-For only when the request comes through a
 configured trusted proxy (anyone can send the header), or the end user a bot names in X-End-User
@@ -65,10 +66,18 @@ def _within(address: str, networks: list[str]) -> bool:
 
 
 def limit_requests(request: Request) -> None:
+    """Count the request against its client and, when it names one this server signed, its widget session."""
+    waits: list[float] = []
     limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
-    if limiter is None or not limiter.items:
-        return
-    wait = limiter.hit(client_of(request, request.app.state.settings))
+    if limiter is not None and limiter.items:
+        waits.append(limiter.hit(client_of(request, request.app.state.settings)) or 0.0)
+    per_session: RateLimiter | None = getattr(request.app.state, "session_limiter", None)
+    token = request.headers.get("x-whatworks-session")
+    if per_session is not None and per_session.items and token:
+        session = request.app.state.voters.of_session(token[:200])
+        if session is not None:  # a forged or foreign session counts by address only
+            waits.append(per_session.hit(session) or 0.0)
+    wait = max(waits, default=0.0) or None
     if wait is not None:
         metrics = getattr(request.app.state, "metrics", None)
         if metrics is not None:

@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,19 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
     create_engine,
+    delete,
+    func,
     insert,
-    inspect,
+    or_,
     select,
-    text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from assistant.core.migrations import upgrade
 
 metadata = MetaData()
 
@@ -48,6 +54,8 @@ questions = Table(
     Column("nearest_topics", Text, nullable=False, default="[]"),
     # the question's language (ISO 639-1): "en", "fr", or one we do not answer in
     Column("language", String(12), nullable=False, default="en", server_default="en"),
+    # the answer as the member read it (Markdown with its citations list), for the curators' console
+    Column("answer", Text, nullable=True),
 )
 
 feedback = Table(
@@ -60,6 +68,35 @@ feedback = Table(
     Column("comment", Text, nullable=True),
     Column("voter", String(200), nullable=True),
     UniqueConstraint("question_id", "voter", name="one_vote_per_voter"),
+)
+
+
+# A curator's decision on an evidence gap: "added" (the base now covers it) or "out-of-scope".
+gap_marks = Table(
+    "gap_marks",
+    metadata,
+    Column("question_id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("marked_by", String(100), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per ingestion job: its counts and each failed file's error, for the console's documents view.
+ingestion_runs = Table(
+    "ingestion_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("seconds", Float, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("deleted", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("rebuilt", Boolean, nullable=False),
+    Column("errors", Text, nullable=False, default="[]"),
 )
 
 
@@ -84,8 +121,7 @@ class RecordStore:
             self._sqlite_file = Path(url.removeprefix("sqlite:///"))
             self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
-        metadata.create_all(self.engine)
-        _add_missing_columns(self.engine)
+        upgrade(self.engine)
         self.lost_rows = 0
         self._lock = threading.Lock()
         self._broken = False
@@ -102,7 +138,7 @@ class RecordStore:
             if self._broken or (self._sqlite_file is not None and not self._sqlite_file.exists()):
                 self.engine.dispose()
                 try:
-                    metadata.create_all(self.engine)
+                    upgrade(self.engine)
                     self._broken = False
                 except (DBAPIError, OSError) as exc:
                     self._fail(writing_a_question)
@@ -137,6 +173,7 @@ class RecordStore:
         nearest: list[str],
         face: str = "api",
         language: str = "en",
+        answer: str | None = None,
     ) -> str:
         qid = str(uuid.uuid4())
         with self._guard(writing_a_question=True), self.engine.begin() as conn:
@@ -153,6 +190,7 @@ class RecordStore:
                     cited=json.dumps(cited),
                     nearest_topics=json.dumps(nearest),
                     language=language[:12],
+                    answer=answer,
                 )
             )
         return qid
@@ -219,24 +257,200 @@ class RecordStore:
             out.append(item)
         return out
 
+    # -- the curators' console -------------------------------------------------------------
+    def query_log(self, where: LogFilter, limit: int = 200) -> list[dict[str, Any]]:
+        """Logged questions matching `where`, newest first, each with its votes (ups, downs)."""
+        votes = (
+            select(
+                feedback.c.question_id,
+                func.sum(case((feedback.c.rating == "up", 1), else_=0)).label("ups"),
+                func.sum(case((feedback.c.rating == "down", 1), else_=0)).label("downs"),
+            )
+            .group_by(feedback.c.question_id)
+            .subquery()
+        )
+        query = (
+            select(questions, votes.c.ups, votes.c.downs)
+            .outerjoin(votes, votes.c.question_id == questions.c.id)
+            .where(*where.clauses())
+            .order_by(questions.c.created_at.desc())
+            .limit(limit)
+        )
+        with self._guard(), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_row(r, ups=int(r.ups or 0), downs=int(r.downs or 0)) for r in rows]
+
+    def feedback_log(self, where: LogFilter, rating: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Votes with the question and the answer as the member saw it, newest first."""
+        query = (
+            select(
+                feedback.c.id.label("feedback_id"),
+                feedback.c.rating,
+                feedback.c.comment,
+                feedback.c.created_at.label("voted_at"),
+                questions,
+            )
+            .join(questions, questions.c.id == feedback.c.question_id)
+            .where(*where.clauses())
+            .order_by(feedback.c.created_at.desc())
+            .limit(limit)
+        )
+        if rating:
+            query = query.where(feedback.c.rating == rating)
+        with self._guard(), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_row(r) for r in rows]
+
+    def open_gaps(self, since: dt.datetime | None = None, limit: int = 2000) -> list[dict[str, Any]]:
+        """Unanswered questions no curator has decided on yet, newest first."""
+        query = (
+            select(questions)
+            .outerjoin(gap_marks, gap_marks.c.question_id == questions.c.id)
+            .where(questions.c.no_evidence.is_(True), gap_marks.c.question_id.is_(None))
+            .order_by(questions.c.created_at.desc())
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(questions.c.created_at >= since)
+        with self._guard(), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_row(r) for r in rows]
+
+    def mark_gaps(self, question_ids: list[str], status: str, by: str) -> list[dict[str, Any]]:
+        """Record a curator's decision on these gaps; returns the questions marked."""
+        now = dt.datetime.now(dt.UTC)
+        with self._guard(), self.engine.begin() as conn:
+            rows = conn.execute(
+                select(questions).where(questions.c.id.in_(question_ids), questions.c.no_evidence.is_(True))
+            ).all()
+            found = [r.id for r in rows]
+            conn.execute(delete(gap_marks).where(gap_marks.c.question_id.in_(found)))
+            if found:
+                conn.execute(
+                    insert(gap_marks),
+                    [{"question_id": q, "status": status, "marked_by": by[:100], "marked_at": now} for q in found],
+                )
+        return [_row(r) for r in rows]
+
+    def document_usage(self) -> dict[str, dict[str, int]]:
+        """Per cited document: answers citing it, and the votes up and down on those answers."""
+        with self._guard(), self.engine.connect() as conn:
+            cited = conn.execute(select(questions.c.id, questions.c.cited).where(questions.c.cited != "[]")).all()
+            votes = conn.execute(select(feedback.c.question_id, feedback.c.rating)).all()
+        by_question: dict[str, list[str]] = {}
+        for qid, rating in votes:
+            by_question.setdefault(qid, []).append(rating)
+        usage: dict[str, dict[str, int]] = {}
+        for qid, docs in cited:
+            ratings = by_question.get(qid, [])
+            for doc in dict.fromkeys(json.loads(docs or "[]")):
+                entry = usage.setdefault(doc, {"cited": 0, "up": 0, "down": 0})
+                entry["cited"] += 1
+                entry["up"] += ratings.count("up")
+                entry["down"] += ratings.count("down")
+        return usage
+
+    def record_ingestion(self, summary: dict[str, Any], started_at: dt.datetime | None = None) -> str:
+        """Keep an ingestion job's counts and per-file errors (a `SyncReport.summary()`)."""
+        run_id = str(uuid.uuid4())
+        with self._guard(), self.engine.begin() as conn:
+            conn.execute(
+                insert(ingestion_runs).values(
+                    id=run_id,
+                    started_at=started_at or dt.datetime.now(dt.UTC),
+                    seconds=float(summary.get("seconds", 0.0)),
+                    **{k: int(summary.get(k, 0)) for k in ("added", "updated", "unchanged", "deleted", "failed")},
+                    chunks=int(summary.get("chunks", 0)),
+                    dry_run=bool(summary.get("dry_run", False)),
+                    rebuilt=bool(summary.get("rebuilt", False)),
+                    errors=json.dumps([str(e) for e in summary.get("errors", [])]),
+                )
+            )
+        return run_id
+
+    def ingestion_history(self, limit: int = 10) -> list[dict[str, Any]]:
+        with self._guard(), self.engine.connect() as conn:
+            rows = conn.execute(select(ingestion_runs).order_by(ingestion_runs.c.started_at.desc()).limit(limit)).all()
+        out = []
+        for r in rows:
+            item = dict(r._mapping)
+            item["errors"] = json.loads(item["errors"] or "[]")
+            out.append(item)
+        return out
+
+    def apply_retention(self, days: int, mode: str = "anonymise") -> int:
+        """Questions older than `days`: their text and answer removed ("anonymise", the counts stay for the
+        documents view) or the rows and their votes deleted ("delete"). Returns how many were touched."""
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        old = select(questions.c.id).where(questions.c.created_at < cutoff)
+        with self._guard(), self.engine.begin() as conn:
+            if mode == "delete":
+                conn.execute(delete(feedback).where(feedback.c.question_id.in_(old)))
+                conn.execute(delete(gap_marks).where(gap_marks.c.question_id.in_(old)))
+                return int(conn.execute(delete(questions).where(questions.c.created_at < cutoff)).rowcount or 0)
+            conn.execute(update(feedback).where(feedback.c.question_id.in_(old)).values(comment=None, voter=None))
+            result = conn.execute(
+                update(questions)
+                .where(questions.c.created_at < cutoff, questions.c.question != REMOVED)
+                .values(question=REMOVED, standalone_question=REMOVED, answer=None)
+            )
+            return int(result.rowcount or 0)
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Bring a store made by an earlier version up to date: columns added since get their default.
+REMOVED = "[removed after the retention period]"
 
-    Only additions with a default happen here; anything larger waits for real migrations.
-    """
-    known = {c["name"] for c in inspect(engine).get_columns("questions")}
-    with engine.begin() as conn:
-        for column in questions.columns:
-            if column.name not in known and column.server_default is not None:
-                default = column.server_default.arg  # type: ignore[attr-defined]
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(
-                    text(f"ALTER TABLE questions ADD COLUMN {column.name} {kind} NOT NULL DEFAULT '{default}'")
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the console's views filter the query log by; every field given must match."""
+
+    text: str | None = None
+    face: str | None = None
+    language: str | None = None
+    answered: bool | None = None
+    document: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def clauses(self) -> list[Any]:
+        out: list[Any] = []
+        if self.text:
+            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            out.append(
+                or_(
+                    questions.c.question.ilike(pattern, escape="\\"),
+                    questions.c.standalone_question.ilike(pattern, escape="\\"),
                 )
+            )
+        if self.face:
+            out.append(questions.c.face == self.face)
+        if self.language:
+            out.append(questions.c.language == self.language)
+        if self.answered is not None:
+            out.append(questions.c.no_evidence.is_(not self.answered))
+        if self.document:
+            out.append(questions.c.cited.like('%"' + self.document.replace('"', "") + '"%'))
+        if self.since is not None:
+            out.append(questions.c.created_at >= self.since)
+        if self.until is not None:
+            out.append(questions.c.created_at < self.until)
+        return out
+
+
+def _row(row: Any, **extra: Any) -> dict[str, Any]:
+    item = dict(row._mapping)
+    for key in ("cited", "nearest_topics"):
+        if key in item:
+            item[key] = list(dict.fromkeys(json.loads(item[key] or "[]")))  # one citation per document
+    for key, value in list(item.items()):
+        if isinstance(value, dt.datetime):
+            # SQLite gives naive datetimes back: they were written in UTC
+            item[key] = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    item.update(extra)
+    return item
 
 
 def _reason(exc: BaseException) -> str:

@@ -40,6 +40,7 @@ from assistant.core.answering.scope import load_context_words, load_scope_exampl
 from assistant.core.answers import AnswerMode, AskResponse, Message, Topic, unsupported_language_answer
 from assistant.core.chunks import matches_filters
 from assistant.core.crosslingual import DocumentVectors, FrenchGate, MultilingualEncoder
+from assistant.core.curation import GapGroup, GapGrouper, documents_inventory
 from assistant.core.embeddings import Embedder
 from assistant.core.language import LANGUAGES, Language, identify
 from assistant.core.records import RecordStore, RecordsUnavailable
@@ -117,6 +118,7 @@ class EvidenceService:
         self.multilingual = multilingual
         self._documents_fr: tuple[str, DocumentVectors] | None = None
         self._documents_fr_lock = threading.Lock()
+        self._gap_grouper: GapGrouper | None = None
 
     # -- keeping in step with the collection -------------------------------------------
     def refresh(self, force: bool = False) -> EvidenceSnapshot | None:
@@ -254,7 +256,9 @@ class EvidenceService:
         if asked_in not in LANGUAGES:
             # not an evidence gap: logged with its language, answered with the languages we answer in
             answer = unsupported_language_answer(language)
-            qid = self._log(record, question, question, False, "unsupported-language", None, [], [], face, asked_in)
+            qid = self._log(
+                record, question, question, False, "unsupported-language", None, [], [], face, asked_in, answer
+            )
             first: Language = "fr" if language == "fr" else "en"
             yield from _refusal(answer, [], qid, question, first, timings, t0, unsupported=asked_in)
             return
@@ -290,8 +294,11 @@ class EvidenceService:
 
         if plan is None or not plan.summary:
             topics = self.nearest_topics(snapshot, standalone, passages)
-            qid = self._log(record, question, standalone, True, "extractive", top_similarity, [], topics, face)
-            yield from _refusal(no_evidence_answer(topics, record), topics, qid, standalone, "en", timings, t0)
+            reply = no_evidence_answer(topics, record)
+            qid = self._log(
+                record, question, standalone, True, "extractive", top_similarity, [], topics, face, "en", reply
+            )
+            yield from _refusal(reply, topics, qid, standalone, "en", timings, t0)
             return
 
         t2 = time.perf_counter()
@@ -311,7 +318,7 @@ class EvidenceService:
                 yield "delta", {"text": piece}
         timings["answer_ms"] = (time.perf_counter() - t2) * 1000
         cited = [c.document_id for c in plan.citations]
-        qid = self._log(record, question, standalone, False, mode, top_similarity, cited, [], face)
+        qid = self._log(record, question, standalone, False, mode, top_similarity, cited, [], face, "en", answer)
         yield from _answered(plan, answer, qid, standalone, "en", timings, t0, prose, mode, dropped)
 
     # -- French questions -----------------------------------------------------------------
@@ -403,15 +410,16 @@ class EvidenceService:
             topics = [
                 french.topic_fr(library, m.document_id, library.documents[m.document_id].title) for m in ranked[:3]
             ]
-            qid = self._log(record, question, question, True, "extractive", best, [], topics, face, "fr")
-            yield from _refusal(french.no_evidence_answer_fr(topics, record), topics, qid, question, "fr", timings, t0)
+            reply = french.no_evidence_answer_fr(topics, record)
+            qid = self._log(record, question, question, True, "extractive", best, [], topics, face, "fr", reply)
+            yield from _refusal(reply, topics, qid, question, "fr", timings, t0)
             return
         plan = french.in_french(plan, library)
         answer = french.render_markdown_fr(plan)
         for piece in _pieces(answer):
             yield "delta", {"text": piece}
         cited = [c.document_id for c in plan.citations]
-        qid = self._log(record, question, question, False, "extractive", best, cited, [], face, "fr")
+        qid = self._log(record, question, question, False, "extractive", best, cited, [], face, "fr", answer)
         yield from _answered(plan, answer, qid, question, "fr", timings, t0)
 
     def _log(
@@ -426,6 +434,7 @@ class EvidenceService:
         topics: list[Topic],
         face: str,
         language: str = "en",
+        answer: str | None = None,
     ) -> str:
         if not record:
             return f"unrecorded-{uuid.uuid4()}"
@@ -440,6 +449,7 @@ class EvidenceService:
                 [t.document_id for t in topics],
                 face,
                 language,
+                answer,
             )
         except RecordsUnavailable as exc:
             # The member still gets the answer; the lost row is counted (readiness reports it) and logged.
@@ -527,6 +537,22 @@ class EvidenceService:
             "updated": meta.get("updated"),
             "sections": sections,
         }
+
+    # -- the curators' console -------------------------------------------------------------
+    def gap_groups(self, gaps: list[dict[str, Any]]) -> list[GapGroup]:
+        """Unanswered questions grouped by meaning, across English and French (the multilingual
+        encoder when there is one; all-MiniLM-L6-v2, English only, otherwise)."""
+        if self._gap_grouper is None:
+            if self.multilingual is not None:
+                self._gap_grouper = GapGrouper(self.multilingual.encode)
+            else:
+                embedder = self.embedder
+                self._gap_grouper = GapGrouper(lambda texts: np.asarray(embedder.embed_documents(list(texts))))
+        return self._gap_grouper.group(gaps)
+
+    def documents_inventory(self) -> list[dict[str, Any]]:
+        """Every document of the index with its metadata, chunks, and how its answers were received."""
+        return documents_inventory(self.snapshot().documents(), self.records.document_usage())
 
     def filter_values(self) -> dict[str, list[str]]:
         """Values present in the index for each filter (worked out once per snapshot)."""

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -152,6 +152,20 @@ class APISettings(BaseModel):
         "remove a name to revoke its key.",
     )
 
+    session_rate_limits: str = Field(
+        default="20/minute;300/day",
+        description="Questions, votes and sessions allowed per widget session (the signed session the widget "
+        "sends as X-Whatworks-Session), on top of the per-client limits. Empty: no per-session limit.",
+    )
+    console_session_hours: float = Field(
+        default=8.0, gt=0, le=24 * 30, description="How long a curator stays signed in to /console."
+    )
+    console_secure_cookie: bool = Field(
+        default=True,
+        description="Send the console's session cookie over HTTPS only (browsers also accept it from "
+        "http://localhost). Turn off only to try the console over plain HTTP on another host.",
+    )
+
     _blank_key = field_validator("api_key", "session_secret", mode="before")(_blank_is_none)
 
     @field_validator("trusted_proxies")
@@ -168,16 +182,16 @@ class APISettings(BaseModel):
                 ) from None
         return value
 
-    @field_validator("rate_limits")
+    @field_validator("rate_limits", "session_rate_limits")
     @classmethod
-    def _limits(cls, value: str) -> str:
+    def _limits(cls, value: str, info: ValidationInfo) -> str:
         from limits import parse_many
 
         if value.strip():
             try:
                 parse_many(value)
             except ValueError:
-                raise ValueError(f"rate_limits: {value!r} is not like '30/minute;1000/day'") from None
+                raise ValueError(f"{info.field_name}: {value!r} is not like '30/minute;1000/day'") from None
         return value
 
     @field_validator("curator_keys", mode="before")
@@ -221,6 +235,17 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL for the query log, feedback and gaps; default SQLite in data_dir."
     )
     max_file_mb: float = Field(default=20.0, gt=0, description="Files larger than this are refused by ingestion.")
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Members' questions older than this many days are anonymised or deleted (retention_mode), "
+        "at start-up and daily; `whatworks retention` does it now. Unset: kept.",
+    )
+    retention_mode: Literal["anonymise", "delete"] = Field(
+        default="anonymise",
+        description="anonymise: the question and answer text are removed, the counts stay; delete: the rows "
+        "and their votes go.",
+    )
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)

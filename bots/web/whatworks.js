@@ -547,12 +547,15 @@
   }
 
   /** POST /v1/ask/stream and call handlers for each server-sent event; resolves with the AskResponse. */
-  async function streamAnswer(body, handlers, signal) {
+  async function streamAnswer(body, handlers, signal, session) {
     let response;
+    const headers = { "Content-Type": "application/json", Accept: "text/event-stream" };
+    // the server counts this tab's questions against its session too (per-session abuse limits)
+    if (session) headers["X-Whatworks-Session"] = session;
     try {
       response = await fetch(`${API_BASE}/v1/ask/stream`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        headers,
         body: JSON.stringify(body),
         signal,
         credentials: "omit",
@@ -880,6 +883,23 @@
       this.session.save();
       this.scrollToEnd();
       if (focus) this.input.focus();
+      this.ensureVoterSession();
+    }
+
+    /** A signed session for this tab, fetched in the background when the panel opens: questions carry it
+     * (the server limits each session as well as each address) and votes count once per session. A
+     * question asked before it arrives, or when the server gives none, goes without it. */
+    async ensureVoterSession() {
+      if (this.session.voter || this.fetchingVoter) return;
+      this.fetchingVoter = true;
+      try {
+        this.session.voter = await newVoterSession();
+        this.session.save();
+      } catch (error) {
+        // busy or an older server: votes ask for a session again when they need one
+      } finally {
+        this.fetchingVoter = false;
+      }
     }
 
     close() {
@@ -1019,6 +1039,7 @@
             },
           },
           turn.controller.signal,
+          this.session.voter,
         );
         await this.drained(turn);
         if (this.busy !== turn) return; // the conversation was reset meanwhile

@@ -28,6 +28,10 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/v1/sessions", None),
     ("GET", "/v1/documents/cctv", None),
     ("GET", "/v1/gaps", None),
+    ("GET", "/v1/curator/queries", None),
+    ("GET", "/v1/curator/feedback", None),
+    ("GET", "/v1/curator/gap-groups", None),
+    ("GET", "/v1/curator/ingestion-runs", None),
     ("GET", "/healthz", None),
     ("GET", "/widget/whatworks.js", None),
 ]
@@ -44,6 +48,10 @@ EXPECTED = {
     "POST /v1/sessions": [401, 201, 201, 401, 201, 401],
     "GET /v1/documents/cctv": [401, 200, 200, 401, 200, 401],
     "GET /v1/gaps": [401, 401, 401, 200, 200, 401],
+    "GET /v1/curator/queries": [401, 401, 401, 200, 200, 401],
+    "GET /v1/curator/feedback": [401, 401, 401, 200, 200, 401],
+    "GET /v1/curator/gap-groups": [401, 401, 401, 200, 200, 401],
+    "GET /v1/curator/ingestion-runs": [401, 401, 401, 200, 200, 401],
     "GET /healthz": [200, 200, 200, 200, 200, 200],
     "GET /widget/whatworks.js": [200, 200, 200, 200, 200, 200],
 }
@@ -79,10 +87,9 @@ def test_every_route_by_every_caller(live_settings: Settings, server) -> None:  
         print("\n" + "\n".join(f"{route:28} {row}" for route, row in table.items()))
         assert table == EXPECTED
         # the curator's data reaches no one else
-        gaps = [
-            status for status, caller in zip(table["GET /v1/gaps"], CALLERS, strict=True) if "curator" not in caller
-        ]
-        assert 200 not in gaps
+        for route, row in table.items():
+            if "/gaps" in route or "/curator/" in route:
+                assert 200 not in [s for s, caller in zip(row, CALLERS, strict=True) if "curator" not in caller]
         wrong = httpx.get(f"{url}/v1/gaps", headers={"Authorization": f"Bearer {REVOKED_KEY}"}, timeout=30)
         assert wrong.json()["detail"] == "wrong or revoked curator key"
         assert wrong.headers["WWW-Authenticate"] == "Bearer"
@@ -139,6 +146,20 @@ def test_forwarded_addresses_are_ignored_without_a_trusted_proxy(live_settings: 
     with server(settings) as url:
         statuses = [_ask(url, {"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(5)]
         assert statuses == [200, 200, 200, 429, 429]  # all one client: the loopback address
+
+
+def test_a_widget_session_is_limited_on_its_own_and_a_forged_one_by_address(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]
+    settings = live_settings.model_copy(deep=True)
+    settings.api.rate_limits = "8/minute"
+    settings.api.session_rate_limits = "2/minute"
+    with server(settings) as url:
+        first, second = (httpx.post(f"{url}/v1/sessions", timeout=30).json()["session"] for _ in range(2))
+        tab = [_ask(url, {"X-Whatworks-Session": first}).status_code for _ in range(3)]
+        assert tab == [200, 200, 429]
+        assert _ask(url, {"X-Whatworks-Session": second}).status_code == 200  # another tab at the same address
+        # a session this server did not sign buys nothing: the address's own limit still runs out
+        forged = [_ask(url, {"X-Whatworks-Session": f"forged{i}.00"}).status_code for i in range(4)]
+        assert forged == [200, 200, 429, 429]  # 2 sessions + 3 + 1 + 2 = 8 of this address's 8
 
 
 def test_a_bot_with_the_api_key_is_limited_per_end_user(live_settings: Settings, server) -> None:  # type: ignore[no-untyped-def]

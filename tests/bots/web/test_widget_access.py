@@ -316,3 +316,16 @@ def test_host_page_css_and_widget_css_do_not_meet(live_server: Any, open_page: C
     )
     assert (host["probePosition"], host["probeBg"], host["hostBg"]) == ("static", "rgb(255, 0, 0)", "rgb(255, 0, 0)")
     assert "Georgia" in host["hostFont"]
+
+
+def test_the_widgets_questions_carry_its_signed_session(live_server: Any, open_page: Callable[..., Any]) -> None:
+    """The server limits each widget session as well as each address, so the widget names its session."""
+    widget = open_page(f"{live_server.url}/")
+    with widget.page.expect_response("**/v1/sessions") as issued:
+        widget.open()
+    session = issued.value.json()["session"]
+    with widget.page.expect_request("**/v1/ask/stream") as asked:
+        widget.ask(QUESTION)
+    assert asked.value.headers.get("x-whatworks-session") == session
+    expect(widget.answer()).to_have_attribute("data-state", "done")
+    assert live_server.app.state.voters.of_session(session) is not None  # one this server signed

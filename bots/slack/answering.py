@@ -50,7 +50,7 @@ class Answerer:
                 return notice_message(REFUSED_KEY)
             log.info("whatworks API refused the question (%s): %s", exc.status, exc.detail)
             if exc.status == 429:  # the API's own words: how long to wait
-                return notice_message(f":hourglass: {exc.detail}")
+                return notice_message(exc.detail, emoji=":hourglass:")
             return notice_message(f"I couldn’t ask that: {exc.detail}")
         self.recent.remember(response)
         return response

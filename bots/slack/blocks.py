@@ -102,9 +102,9 @@ def placeholder_message() -> SlackMessage:
     return SlackMessage(PLACEHOLDER_TEXT, [context(f":mag: {PLACEHOLDER_TEXT}")])
 
 
-def notice_message(text: str) -> SlackMessage:
-    """A short notice (API down, bad question): plain text in, escaped."""
-    return SlackMessage(escape(text), [section(f":warning: {escape(text)}")])
+def notice_message(text: str, emoji: str = ":warning:") -> SlackMessage:
+    """A short notice (API down, bad question): plain text in, escaped; a wait gets an hourglass instead."""
+    return SlackMessage(escape(text), [section(f"{emoji} {escape(text)}")])
 
 
 def byline(user_id: str, verb: str, question: str) -> Block | None:

@@ -169,6 +169,7 @@ def test_a_member_over_the_abuse_limit_is_told_politely_and_others_are_served(
         updates = standin.recorded("chat.update", channel=channel)
         shown = [texts_of(u.payload["blocks"]) for u in updates]
         assert ":hourglass: Too many requests from you in a short time. Please try again in a minute." in shown[-1]
+        assert ":warning:" not in shown[-1]  # a wait, not a fault
         assert all("Too many requests" not in s for s in shown[:-1])
 
         # another member is served while Alice waits

@@ -72,7 +72,7 @@ def main(
             embedder,
             chunker,
             max_file_bytes=int(settings.max_file_mb * 1_000_000),
-            batch_size=max(settings.embedding.batch_size, 64),
+            batch_size=max(settings.embedding.batch_size, 256),  # chunks per write: fewer, larger upserts
             progress=TerminalProgress(),
         )
         started = dt.datetime.now(dt.UTC)

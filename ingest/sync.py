@@ -241,11 +241,18 @@ class CorpusSync:
             previous = {}
 
         ids_by_source: dict[str, set[str]] = defaultdict(set)
+        prints_by_source: dict[str, set[str]] = defaultdict(set)
         for cid, meta in existing.items():
             ids_by_source[str(meta.get("source", ""))].add(cid)
+            prints_by_source[str(meta.get("source", ""))].add(str(meta.get("fingerprint", "")))
 
         pending: list[tuple[str, list[Chunk], set[str]]] = []
         for source, doc in docs.items():
+            if prints_by_source.get(source) == {self.chunker.fingerprint(doc)}:
+                # the same text, metadata and cutting as the chunks in the index: nothing to chunk again
+                ids_by_source.pop(source, None)
+                report.unchanged += 1
+                continue
             try:
                 chunks = self.chunker.split(doc, source)
             except Exception as exc:
@@ -287,7 +294,8 @@ class CorpusSync:
         return report
 
     def _write(self, target: ChunkStore, pending: list[tuple[str, list[Chunk], set[str]]], report: SyncReport) -> None:
-        """Embed across documents in batches; per document, upsert new chunks then delete stale ones."""
+        """Embed across documents in batches; per batch, one upsert of the new chunks, then one delete of the
+        chunks they replace (a quarter of a run's time went to one upsert call per document)."""
         total = sum(len(c) for _, c, _ in pending)
         done = 0
         queue: list[tuple[str, list[Chunk], set[str]]] = []
@@ -300,17 +308,17 @@ class CorpusSync:
                     continue
             if not queue:
                 break
-            texts = [c.context_text() for _, chunks, _ in queue for c in chunks]
-            vectors = self.embedder.embed_documents(texts) if texts else []
-            offset = 0
-            for _source, chunks, stale in queue:
-                if chunks:
-                    target.upsert(chunks, vectors[offset : offset + len(chunks)])
-                    offset += len(chunks)
-                if stale:
-                    target.delete(sorted(stale))
-            done += len(texts)
-            report.embedded += len(texts)
+            batch = [c for _, chunks, _ in queue for c in chunks]
+            vectors = self.embedder.embed_documents([c.context_text() for c in batch]) if batch else []
+            # one write for the batch's new chunks, then one delete of what they replace: a crash between
+            # the two leaves old and new side by side, and the next run deletes the old (as before)
+            if batch:
+                target.upsert(batch, vectors)
+            stale = sorted(cid for _, _, old in queue for cid in old)
+            if stale:
+                target.delete(stale)
+            done += len(batch)
+            report.embedded += len(batch)
             self.progress(done, total, "embedding")
             queue, queued = [], 0
 

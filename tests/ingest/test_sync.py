@@ -200,3 +200,48 @@ def test_a_metadata_only_change_rewrites_the_chunks(corpus_dir: Path, settings: 
     assert (report.updated, report.unchanged) == (1, 2)
     verdicts = {m["verdict"] for m in index_state(settings).values() if m["document_id"] == "camps"}
     assert verdicts == {"harmful"}
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake model, counting how often the tokenizer is asked (chunking counts tokens; skipping does not)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token_counts = 0
+
+    def count_tokens(self, text: str) -> int:
+        self.token_counts += 1
+        return super().count_tokens(text)
+
+
+def test_an_unchanged_document_is_not_chunked_again_and_a_changed_cut_is(corpus_dir: Path, settings: Settings) -> None:
+    first = CountingEmbedder()
+    ingest(settings, first, [corpus_dir])
+    assert first.token_counts > 0
+    again = CountingEmbedder()
+    report = ingest(settings, again, [corpus_dir])
+    assert (report.unchanged, again.token_counts) == (3, 0)  # known by their fingerprint, not re-chunked
+    # one changed file is chunked alone
+    doc(corpus_dir, "camps", "# Camps\n\n## Evidence\n\nBoot camps had no effect on reoffending.\n", "no-effect")
+    one = CountingEmbedder()
+    report = ingest(settings, one, [corpus_dir])
+    assert (report.updated, report.unchanged) == (1, 2)
+    assert 0 < one.token_counts
+    # a different cut (chunk size) is a different fingerprint: everything is chunked and compared again
+    settings.embedding.chunk_tokens = 150
+    report = ingest(settings, CountingEmbedder(), [corpus_dir])
+    assert report.unchanged + report.updated == 3
+    assert {m["fingerprint"] for m in index_state(settings).values()} != {""}
+
+
+def test_the_splitter_counts_each_text_once(tmp_path: Path) -> None:
+    from ingest.chunking import Chunker
+    from ingest.loaders import load_document
+
+    body = " ".join(f"In site {i} street lighting cut crime by {i % 7 + 2} percent." for i in range(200))
+    path = doc(tmp_path, "long", "# Long\n\n## Evidence\n\n" + body + "\n")
+    asked: list[str] = []
+    chunker = Chunker(lambda t: (asked.append(t), FakeEmbedder().count_tokens(t))[1], 60, 10, 256)
+    chunks = chunker.split(load_document(path, 10_000_000), "long.md")
+    assert len(chunks) > 5
+    assert len(asked) == len(set(asked))  # the splitter asks again and again; the tokenizer hears each text once

@@ -57,6 +57,8 @@ pytest: install-test apt-deps
 test: lint typecheck pytest
 
 bench: install-test
+	$(PIP) install -e '.[test,llm,bench]'
+	$(BIN)/python benchmarks/ingest.py --docs 300 --pairs 1
 	$(BIN)/python benchmarks/query.py
 	$(BIN)/python benchmarks/scifact.py
 

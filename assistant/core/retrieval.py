@@ -7,6 +7,7 @@ the BM25 index. It is rebuilt when an ingestion changes the collection.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ class EvidenceSnapshot:
             df.update(content_stems(chunk.context_text()))
         self._df = df
         self.vocabulary = Vocabulary(c.context_text() for c in chunks)
+        self._masks: dict[str, np.ndarray] = {}
 
     def known_share(self, text: str) -> float:
         """The share of the text's content words that the evidence base uses at all."""
@@ -70,7 +72,36 @@ class EvidenceSnapshot:
     def mask(self, filters: dict[str, list[str]] | None) -> np.ndarray | None:
         if not filters or not any(filters.values()):
             return None
-        return np.fromiter((matches_filters(c.metadata, filters) for c in self.chunks), dtype=bool, count=len(self))
+        key = json.dumps(filters, sort_keys=True)
+        known = self._masks.get(key)
+        if known is None:
+            known = np.fromiter(
+                (matches_filters(c.metadata, filters) for c in self.chunks), dtype=bool, count=len(self)
+            )
+            if len(self._masks) >= 64:  # members use a few filter sets; keep the memory bounded all the same
+                self._masks.clear()
+            self._masks[key] = known
+        return known
+
+    def nearest(
+        self, query: np.ndarray, k: int, filters: dict[str, list[str]] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k chunks nearest the query by exact cosine (the vectors are unit length), best first.
+
+        The snapshot holds every vector already, and a matrix product over them is exact and faster
+        than the vector store's approximate index up to hundreds of thousands of chunks (see the
+        README's scaling section); beyond `exact_search_max_chunks` the store is asked instead.
+        """
+        scores = self.vectors @ query
+        allowed = self.mask(filters)
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
+        k = min(k, int(np.isfinite(scores).sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[i], float(scores[i])) for i in top]
 
     def documents(self) -> dict[str, list[Chunk]]:
         """Chunks grouped by document id, in document order."""
@@ -107,7 +138,10 @@ class HybridRetriever:
         )
         dense: list[tuple[Chunk, float]] = []
         if mode in ("hybrid", "dense"):
-            dense = snapshot.store.query(qvec.tolist(), n, filters)
+            if len(snapshot) <= self.settings.exact_search_max_chunks:
+                dense = snapshot.nearest(qvec, n, filters)
+            else:
+                dense = snapshot.store.query(qvec.tolist(), n, filters)
         lexical: list[tuple[int, float]] = []
         if mode in ("hybrid", "bm25"):
             lexical = snapshot.bm25.search(question, n, snapshot.mask(filters))

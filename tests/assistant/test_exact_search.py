@@ -1,0 +1,45 @@
+"""Dense search by an exact matrix product over the snapshot's vectors finds what the vector store finds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.core.service import EvidenceService
+
+QUESTIONS = [
+    "does CCTV reduce crime in car parks?",
+    "what works for youth gang violence",
+    "are boot camps effective for young offenders?",
+    "la vidéosurveillance fonctionne-t-elle?",
+]
+
+
+@pytest.mark.parametrize("filters", [None, {"settings": ["school"]}, {"verdict": ["harmful", "no-effect"]}])
+def test_exact_search_agrees_with_the_vector_store(corpus_service: EvidenceService, filters) -> None:  # type: ignore[no-untyped-def]
+    snapshot = corpus_service.snapshot()
+    for question in QUESTIONS:
+        query = corpus_service.embed(question)
+        exact = snapshot.nearest(query, 40, filters)
+        store = snapshot.store.query(query.tolist(), 40, filters)
+        assert exact, question
+        assert [c.id for c, _ in exact][:10] == [c.id for c, _ in store][:10], question
+        # the store's index is approximate: it may swap a few of the last candidates, never the head
+        assert len({c.id for c, _ in exact} & {c.id for c, _ in store}) >= 36
+        brute = np.sort(snapshot.vectors[[snapshot.row[c.id] for c in _allowed(snapshot, filters)]] @ query)[::-1]
+        assert np.allclose([s for _, s in exact], brute[:40], atol=1e-6)  # exactly the best 40
+        assert np.allclose([s for _, s in exact][:10], [s for _, s in store][:10], atol=1e-4)
+        if filters:
+            allowed = snapshot.mask(filters)
+            assert allowed is not None
+            assert all(allowed[snapshot.row[c.id]] for c, _ in exact)
+
+
+def _allowed(snapshot, filters):  # type: ignore[no-untyped-def]
+    mask = snapshot.mask(filters)
+    return [c for i, c in enumerate(snapshot.chunks) if mask is None or mask[i]]
+
+
+def test_a_filter_that_matches_nothing_finds_nothing(corpus_service: EvidenceService) -> None:
+    snapshot = corpus_service.snapshot()
+    assert snapshot.nearest(corpus_service.embed("cctv"), 40, {"countries": ["atlantis"]}) == []

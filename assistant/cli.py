@@ -100,8 +100,14 @@ def plain_answer(response: AskResponse) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes answering on the same port; more than 1 needs a Chroma server.", min=1)
+    ] = 1,
 ) -> None:
     """Serve the HTTP API, the widget and the demo page."""
+    import os
+    import secrets
+
     import uvicorn
 
     from assistant.api.app import create_app
@@ -109,11 +115,23 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = Settings()
+    host, port = host or settings.api.host, port or settings.api.port
     # X-Forwarded-For is read by the API from WHATWORKS_API__TRUSTED_PROXIES only, not by uvicorn (which
     # would believe any loopback peer)
-    uvicorn.run(
-        create_app(settings), host=host or settings.api.host, port=port or settings.api.port, proxy_headers=False
-    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        return
+    if not settings.chroma.url:
+        typer.echo(
+            "error: --workers above 1 needs a Chroma server (WHATWORKS_CHROMA__URL): an embedded Chroma "
+            "directory may be opened by one process only. See the README's 'Scaling out'.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if settings.api.session_secret is None:
+        # every worker must sign and read the same widget and console sessions
+        os.environ["WHATWORKS_API__SESSION_SECRET"] = secrets.token_hex(32)
+    uvicorn.run("assistant.api.main:app", host=host, port=port, workers=workers, proxy_headers=False)
 
 
 @app.command("eval")

@@ -32,13 +32,13 @@ def test_ci_runs_make_test_and_nothing_else() -> None:
     assert lines[-1] == "make test"
 
 
-def test_compose_file_has_the_four_roles() -> None:
+def test_compose_file_has_the_five_roles() -> None:
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         run = subprocess.run(["docker", "compose", "config", "-q"], cwd=REPO, capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"chroma", "api", "slack", "ingest"}
+    assert set(services) == {"postgres", "chroma", "api", "slack", "ingest"}
     assert services["chroma"]["image"].startswith("chromadb/chroma")
     assert "healthcheck" in services["chroma"]
     assert any(v.startswith("chroma-data:") for v in services["chroma"]["volumes"])
@@ -47,7 +47,12 @@ def test_compose_file_has_the_four_roles() -> None:
     assert services["slack"]["environment"]["WHATWORKS_SLACK__API_URL"] == "http://api:8000"
     for name in ("api", "slack", "ingest"):
         assert services[name]["depends_on"]
-    assert set(compose["volumes"]) >= {"chroma-data"}
+    assert set(compose["volumes"]) >= {"chroma-data", "postgres-data"}
+    # the query log, feedback and ingestion runs are shared in PostgreSQL by the API and the ingestion job
+    assert "pg_isready" in str(services["postgres"]["healthcheck"]["test"])
+    for name in ("api", "ingest"):
+        assert services[name]["environment"]["WHATWORKS_DATABASE_URL"].startswith("postgresql+psycopg://")
+        assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 
 def test_dockerfile_pins_torch_and_runs_as_a_non_root_user() -> None:

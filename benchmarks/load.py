@@ -1,0 +1,162 @@
+"""A closed-loop load test of the HTTP API: requests/s, p50/p95/p99 and errors at several concurrencies.
+
+Usage: python benchmarks/load.py [--concurrency 1 4 8] [--seconds 30] [--workers 1] [--json]
+
+The real corpus is ingested into a temporary directory, then `whatworks serve` runs in its own
+process on a free loopback port (with `--workers N > 1`, behind a `chroma run` server on loopback,
+as the README's scaling section says). Each level keeps N clients busy for the given seconds, each
+sending the next of 20 varied questions (the golden set's first in-scope ones) as soon as its last
+answer arrives. Nothing leaves the machine; every process is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+import yaml  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def questions(count: int = 20) -> list[str]:
+    data = yaml.safe_load((REPO / "corpus" / "eval" / "questions.yaml").read_text(encoding="utf-8"))
+    return [q["question"] for q in data["questions"]][:count]
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} not ready after {timeout}s")
+
+
+async def level(url: str, asked: list[str], concurrency: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(n: int) -> None:
+        nonlocal errors
+        i = n
+        async with httpx.AsyncClient(timeout=60) as http:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    response = await http.post(url, json={"question": asked[i % len(asked)]})
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += not ok
+                i += concurrency
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))], 1)
+
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    asked = questions()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "WHATWORKS_DATA_DIR": tmp,
+            "WHATWORKS_API__RATE_LIMITS": "",
+            "WHATWORKS_API__SESSION_RATE_LIMITS": "",
+        }
+        subprocess.run([str(BIN / "whatworks-ingest"), str(REPO / "corpus")], env=env, check=True, capture_output=True)
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            if args.workers > 1:
+                chroma_port = free_port()
+                procs.append(
+                    subprocess.Popen(
+                        [str(BIN / "chroma"), "run", "--path", f"{tmp}/chroma-server", "--host", "127.0.0.1"]
+                        + ["--port", str(chroma_port)],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+                env["WHATWORKS_CHROMA__URL"] = f"http://127.0.0.1:{chroma_port}"
+                wait_ready(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", procs[-1])
+                subprocess.run(
+                    [str(BIN / "whatworks-ingest"), str(REPO / "corpus")], env=env, check=True, capture_output=True
+                )
+            port = free_port()
+            command = [str(BIN / "whatworks"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            command += ["--workers", str(args.workers)] if args.workers > 1 else []
+            procs.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            base = f"http://127.0.0.1:{port}"
+            ready = wait_ready(f"{base}/readyz", procs[-1])
+            with httpx.Client(timeout=60) as warm:  # the first questions of each worker
+                for q in asked * max(1, args.workers):
+                    warm.post(f"{base}/v1/ask", json={"question": q})
+            results = [asyncio.run(level(f"{base}/v1/ask", asked, c, args.seconds)) for c in args.concurrency]
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    print(f"whatworks serve, {args.workers} worker(s); ready in {ready:.1f}s; {args.seconds:.0f}s per level")
+    for r in results:
+        print(
+            f"  concurrency {r['concurrency']}: {r['per_s']:6.1f} answers/s  p50 {r['p50_ms']:6.1f} ms  "
+            f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}"
+        )
+    if args.json:
+        print(json.dumps({"workers": args.workers, "ready_s": round(ready, 1), "levels": results}))
+
+
+if __name__ == "__main__":
+    main()

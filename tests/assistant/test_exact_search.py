@@ -43,3 +43,11 @@ def _allowed(snapshot, filters):  # type: ignore[no-untyped-def]
 def test_a_filter_that_matches_nothing_finds_nothing(corpus_service: EvidenceService) -> None:
     snapshot = corpus_service.snapshot()
     assert snapshot.nearest(corpus_service.embed("cctv"), 40, {"countries": ["atlantis"]}) == []
+
+
+def test_the_serving_process_runs_numpy_on_one_thread(corpus_service: EvidenceService) -> None:
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy's BLAS should be visible to threadpoolctl"
+    assert all(pool["num_threads"] == 1 for pool in blas)

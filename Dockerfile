@@ -18,7 +18,7 @@ COPY pyproject.toml README.md ./
 COPY assistant ./assistant
 COPY ingest ./ingest
 COPY bots ./bots
-RUN pip install .
+RUN pip install . && whatworks export-onnx
 COPY corpus ./corpus
 
 RUN useradd --create-home --uid 10001 whatworks && mkdir -p /data && chown whatworks /data

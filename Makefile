@@ -18,6 +18,7 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e .
+	$(BIN)/whatworks export-onnx
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

@@ -272,6 +272,22 @@ def verify_claims_command(
     raise typer.Exit(2 if errors else 1 if missed else 0)
 
 
+@app.command("export-onnx")
+def export_onnx_command() -> None:
+    """Export the packaged embedding model to ONNX now (make install and the Docker build run this), so no
+    server or ingestion job spends the few seconds at its first start."""
+    from assistant.core.embeddings import OnnxEmbedder, export_onnx
+
+    settings = Settings()
+    embedder = OnnxEmbedder(settings.embedding)
+    path = embedder.onnx_path()
+    if path.exists():
+        typer.echo(f"already exported: {path}")
+        return
+    export_onnx(embedder.model_dir, path)
+    typer.echo(f"exported: {path}")
+
+
 @app.command("curator-key")
 def curator_key(
     name: Annotated[str, typer.Argument(help="Who the key is for, e.g. alice (letters, digits, -_).")],

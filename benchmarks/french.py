@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml  # noqa: E402
 
-from assistant.core.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from assistant.core.embeddings import make_embedder  # noqa: E402
 from assistant.core.runtime import open_service  # noqa: E402
 from assistant.core.settings import EmbeddingSettings, RetrievalSettings, Settings  # noqa: E402
 from benchmarks.query import REPO, ingest_real, summary  # noqa: E402
@@ -56,8 +56,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     english, french = questions("questions.yaml")[:60], questions("french.yaml")
-    embedder = SentenceTransformerEmbedder(EmbeddingSettings())
-    embedder.load()
+    embedder = make_embedder(EmbeddingSettings())
+    embedder.load()  # type: ignore[attr-defined]
     with tempfile.TemporaryDirectory() as tmp:
         base = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
         started = time.perf_counter()

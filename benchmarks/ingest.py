@@ -128,12 +128,12 @@ def child_quality(kind: str, data_dir: Path, data: Path, ids: dict[str, str]) ->
     have = set(ids.values())
     chosen = {q: t for q, t in queries.items() if qrels[q] <= have}
     if kind == "project":
-        from assistant.core.embeddings import SentenceTransformerEmbedder
+        from assistant.core.embeddings import make_embedder
         from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever
         from assistant.core.settings import EmbeddingSettings, RetrievalSettings, Settings
         from assistant.core.store import open_chroma
 
-        embedder = SentenceTransformerEmbedder(EmbeddingSettings())
+        embedder = make_embedder(EmbeddingSettings())
         retriever = HybridRetriever(embedder, RetrievalSettings(candidates=100))
         with open_chroma(Settings(_env_file=None, data_dir=data_dir)) as index:  # type: ignore[call-arg]
             store = index.active()

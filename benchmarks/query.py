@@ -32,7 +32,7 @@ import yaml  # noqa: E402
 
 from assistant.api.app import create_app  # noqa: E402
 from assistant.core.chunks import Chunk  # noqa: E402
-from assistant.core.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from assistant.core.embeddings import Embedder, make_embedder  # noqa: E402
 from assistant.core.runtime import open_service  # noqa: E402
 from assistant.core.settings import EmbeddingSettings, Settings  # noqa: E402
 from assistant.core.store import open_chroma  # noqa: E402
@@ -51,7 +51,7 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(values), 1), "p95_ms": round(percentile(values, 0.95), 1)}
 
 
-def ingest_real(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def ingest_real(settings: Settings, embedder: Embedder) -> None:
     e = settings.embedding
     chunker = Chunker(embedder.count_tokens, e.chunk_tokens, e.chunk_overlap_tokens, e.max_tokens)
     with open_chroma(settings) as index:
@@ -134,10 +134,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--size", type=int, default=10_000, help="chunks in the synthetic corpus")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--backend", default="onnx", choices=["onnx", "sentence-transformers"])
     args = parser.parse_args()
     questions = [q["question"] for q in yaml.safe_load((REPO / "corpus/eval/questions.yaml").read_text())["questions"]]
-    embedder = SentenceTransformerEmbedder(EmbeddingSettings())
-    embedder.load()
+    embedder = make_embedder(EmbeddingSettings(backend=args.backend))
+    embedder.load()  # type: ignore[attr-defined]
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         # the benchmark asks from one address far faster than a member: no abuse limits

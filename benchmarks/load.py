@@ -45,6 +45,30 @@ def questions(count: int = 20) -> list[str]:
     return [q["question"] for q in data["questions"]][:count]
 
 
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (the uvicorn workers), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    family, frontier = {pid}, [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier and child not in family]
+        family.update(frontier)
+    total = 0.0
+    for member in family:
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
@@ -141,6 +165,7 @@ def main() -> None:
                 for q in asked * max(1, args.workers):
                     warm.post(f"{base}/v1/ask", json={"question": q})
             results = [asyncio.run(level(f"{base}/v1/ask", asked, c, args.seconds)) for c in args.concurrency]
+            memory = resident_mb(procs[-1].pid)
         finally:
             for proc in reversed(procs):
                 proc.terminate()
@@ -148,14 +173,21 @@ def main() -> None:
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-    print(f"whatworks serve, {args.workers} worker(s); ready in {ready:.1f}s; {args.seconds:.0f}s per level")
+    print(
+        f"whatworks serve, {args.workers} worker(s); ready in {ready:.1f}s; resident memory {memory:.0f} MB; "
+        f"{args.seconds:.0f}s per level"
+    )
     for r in results:
         print(
             f"  concurrency {r['concurrency']}: {r['per_s']:6.1f} answers/s  p50 {r['p50_ms']:6.1f} ms  "
             f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}"
         )
     if args.json:
-        print(json.dumps({"workers": args.workers, "ready_s": round(ready, 1), "levels": results}))
+        print(
+            json.dumps(
+                {"workers": args.workers, "ready_s": round(ready, 1), "rss_mb": round(memory), "levels": results}
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -132,8 +132,17 @@ class EvidenceService:
             return self._snapshot
         with self._lock:
             self._checked_at = time.monotonic()
-            state = self._store_state(False)
             current = self._snapshot
+            try:
+                state = self._store_state(False)
+            except StoreUnavailable as exc:
+                if current is None or force:
+                    raise
+                # the snapshot is a whole generation of the index, vectors included: members keep getting
+                # answers from it while the store is down (readiness reports the store), and the next
+                # check picks up whatever changed once it is back
+                log.warning("answering from the last snapshot (generation %s): %s", current.generation, exc)
+                return current
             if current is not None and state.generation == current.generation and not force:
                 return current
             if state.store is None:

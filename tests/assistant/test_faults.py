@@ -50,7 +50,7 @@ def chroma_command(path: Path, port: int) -> list[str]:
     return [str(REPO / ".venv/bin/chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
 
 
-def test_chroma_down_answers_503_then_recovers_without_a_restart(tmp_path: Path, embedder: Embedder) -> None:
+def test_chroma_down_answers_from_memory_then_recovers_without_a_restart(tmp_path: Path, embedder: Embedder) -> None:
     port = free_port()
     cmd = chroma_command(tmp_path / "chroma-server", port)
     chroma_url = f"http://127.0.0.1:{port}"
@@ -62,18 +62,16 @@ def test_chroma_down_answers_503_then_recovers_without_a_restart(tmp_path: Path,
             assert ask(url).status_code == 200
             stop_server(proc)
 
-            started = time.monotonic()
-            down = ask(url)
-            assert time.monotonic() - started < 1.0
-            assert down.status_code == 503
-            assert down.headers["retry-after"]
-            assert "Chroma" in down.json()["detail"]
+            # the server holds a whole generation of the index, vectors included: members keep getting
+            # answers from it (checked past several refresh intervals), while /readyz says Chroma is down
+            until = time.monotonic() + settings.retrieval.refresh_seconds * 2 + 1
+            while time.monotonic() < until:
+                served = ask(url)
+                assert served.status_code == 200
+                assert served.json()["citations"]
+                time.sleep(0.3)
             stream = httpx.post(f"{url}/v1/ask/stream", json={"question": "does cctv work?"}, timeout=30)
-            if stream.status_code == 200:  # the snapshot was still fresh: the stream says it
-                assert sse_events(stream)[-1][0] == "error"
-                assert sse_events(stream)[-1][1]["status"] == 503
-            else:
-                assert stream.status_code == 503
+            assert sse_events(stream)[-1][0] == "done"
             ready = httpx.get(f"{url}/readyz", timeout=10)
             assert ready.status_code == 503
             assert any("Chroma" in p for p in ready.json()["problems"])

@@ -50,6 +50,14 @@ def chroma_command(path: Path, port: int) -> list[str]:
     return [str(REPO / ".venv/bin/chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
 
 
+def wait_until_ready(url: str) -> None:
+    """The server warms up before it says it is ready (the gate's examples, a first question)."""
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{url}/readyz", timeout=10).status_code != 200:
+        assert time.monotonic() < deadline, httpx.get(f"{url}/readyz", timeout=10).json()
+        time.sleep(0.2)
+
+
 def test_chroma_down_answers_from_memory_then_recovers_without_a_restart(tmp_path: Path, embedder: Embedder) -> None:
     port = free_port()
     cmd = chroma_command(tmp_path / "chroma-server", port)
@@ -59,6 +67,7 @@ def test_chroma_down_answers_from_memory_then_recovers_without_a_restart(tmp_pat
         settings = make_settings(tmp_path / "data", chroma=ChromaSettings(url=chroma_url))
         assert ingest(settings, embedder, [small_corpus(tmp_path)]).failed == 0
         with serve_app(create_app(settings, embedder)) as url:
+            wait_until_ready(url)
             assert ask(url).status_code == 200
             stop_server(proc)
 
@@ -92,6 +101,7 @@ def test_a_broken_query_log_loses_no_answer_and_heals_when_restored(tmp_path: Pa
     assert ingest(settings, embedder, [small_corpus(tmp_path)]).failed == 0
     database = Path(settings.sql_url.removeprefix("sqlite:///"))
     with serve_app(create_app(settings, embedder)) as url:
+        wait_until_ready(url)
         first = ask(url)
         assert first.status_code == 200
         backup = tmp_path / "backup.sqlite3"

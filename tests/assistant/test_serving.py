@@ -1,4 +1,5 @@
-"""Dense search by an exact matrix product over the snapshot's vectors finds what the vector store finds."""
+"""What makes answering fast without changing the answers: dense search by an exact matrix product over the
+snapshot's vectors (it finds what the vector store finds), numpy on one thread, and a warm-up before ready."""
 
 from __future__ import annotations
 
@@ -52,3 +53,20 @@ def test_the_serving_process_runs_numpy_on_one_thread(corpus_service: EvidenceSe
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
     assert blas, "numpy's BLAS should be visible to threadpoolctl"
     assert all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_readiness_waits_for_the_warm_up(corpus_service: EvidenceService) -> None:
+    """A balancer sends questions only to a warm server: /readyz says so until the warm-up is done."""
+    assert corpus_service.readiness().ready
+    thread = corpus_service.warm_up()
+    if thread.is_alive():  # the gate is usually built already in a test session: the warm-up may be quick
+        waiting = corpus_service.readiness()
+        assert not waiting.ready or not thread.is_alive()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert corpus_service.readiness().ready
+    corpus_service._warm.clear()
+    warming = corpus_service.readiness()
+    corpus_service._warm.set()
+    assert not warming.ready
+    assert any(p.startswith("warming up") for p in warming.problems)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from assistant.api.console_auth import (
     SESSION_COOKIE,
@@ -28,7 +29,7 @@ from assistant.api.console_auth import (
 from assistant.api.console_text import ConsoleLanguage, text_for
 from assistant.core.access import curator_named
 from assistant.core.curation import as_csv, set_aside_out_of_scope
-from assistant.core.records import LogFilter
+from assistant.core.records import LogFilter, day_bound
 from assistant.core.service import EvidenceService, NotReady
 from assistant.core.settings import Settings
 
@@ -140,7 +141,11 @@ def _with(request: Request, **changes: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
-async def _checked_form(request: Request, session: CuratorSession) -> dict[str, Any]:
+class StaleForm(Exception):
+    pass
+
+
+async def _checked_form(request: Request, session: CuratorSession) -> FormData:
     """The form of a state-changing request, after its Origin and CSRF token are checked."""
     form = await request.form()
     origin_ok = same_origin(request.headers.get("origin"), request.url.scheme, request.headers.get("host"))
@@ -150,11 +155,7 @@ async def _checked_form(request: Request, session: CuratorSession) -> dict[str, 
         or not _sessions(request).csrf_ok(session, str(form.get("csrf") or ""))
     ):
         raise StaleForm()
-    return {"form": form}
-
-
-class StaleForm(Exception):
-    pass
+    return form
 
 
 # -- signing in ----------------------------------------------------------------------------
@@ -239,11 +240,9 @@ def _date(value: str | None, end: bool = False) -> dt.datetime | None:
     if not value:
         return None
     try:
-        day = dt.date.fromisoformat(value)
+        return day_bound(dt.date.fromisoformat(value), end)
     except ValueError:
         return None
-    moment = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    return moment + dt.timedelta(days=1) if end else moment
 
 
 def _titles(service: EvidenceService) -> dict[str, str]:
@@ -294,7 +293,7 @@ def gaps_csv(request: Request, period: str = "30", language: str = "") -> Respon
 async def mark_gaps(request: Request) -> Response:
     session = curator(request)
     try:
-        form = (await _checked_form(request, session))["form"]
+        form = await _checked_form(request, session)
     except StaleForm:
         return RedirectResponse("/console/gaps?done=stale", status_code=303)
     status = str(form.get("status") or "")

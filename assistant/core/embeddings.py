@@ -88,7 +88,8 @@ class SentenceTransformerEmbedder:
         # The tokenizer alone loads in a fraction of a second: chunking and dry runs need no model.
         with self._lock:
             if self._tokenizer is None:
-                if self._model is not None:
+                # sentence-transformers' model carries its tokenizer; an ONNX session does not
+                if getattr(self._model, "tokenizer", None) is not None:
                     self._tokenizer = self._model.tokenizer
                 else:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -170,16 +171,6 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
                 options.log_severity_level = 3
                 self._model = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return self._model
-
-    def _load_tokenizer(self) -> Any:
-        with self._lock:
-            if self._tokenizer is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                from transformers import AutoTokenizer
-
-                self._tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir))
-        return self._tokenizer
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:

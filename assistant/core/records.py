@@ -440,6 +440,12 @@ class LogFilter:
         return out
 
 
+def day_bound(day: dt.date, end: bool = False) -> dt.datetime:
+    """A day's start in UTC, or with `end` the next day's start: the bounds a "from"/"to" date filter means."""
+    moment = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return moment + dt.timedelta(days=1) if end else moment
+
+
 def _row(row: Any, **extra: Any) -> dict[str, Any]:
     item = dict(row._mapping)
     for key in ("cited", "nearest_topics"):

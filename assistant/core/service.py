@@ -334,7 +334,7 @@ class EvidenceService:
         qid = self._log(record, question, standalone, False, mode, top_similarity, cited, [], face, "en", answer)
         yield from _answered(plan, answer, qid, standalone, "en", timings, t0, prose, mode, dropped)
 
-    # -- French questions -----------------------------------------------------------------
+    # -- start-up --------------------------------------------------------------------------
     def warm_up(self) -> threading.Thread:
         """Do now, in the background, what the first questions would otherwise wait for: embedding the
         gate's example questions, for French every document's multilingual vector, and one question in
@@ -366,6 +366,7 @@ class EvidenceService:
         thread.start()
         return thread
 
+    # -- French questions -----------------------------------------------------------------
     @property
     def french_gate(self) -> FrenchGate:
         retrieval = self.settings.retrieval

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from assistant.api.deps import CuratorDep, ServiceDep
 from assistant.core.answers import ErrorBody, error_responses
-from assistant.core.records import LogFilter
+from assistant.core.records import LogFilter, day_bound
 
 _CURATOR_ERRORS = error_responses(403) | {
     401: {"model": ErrorBody, "description": "Missing, wrong or revoked curator key."},
@@ -26,12 +26,15 @@ def _filter(
     q: str | None, face: str | None, language: str | None, answered: bool | None, document: str | None,
     since: dt.date | None, until: dt.date | None,
 ) -> LogFilter:  # fmt: skip
-    def moment(day: dt.date | None, end: bool = False) -> dt.datetime | None:
-        if day is None:
-            return None
-        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1 if end else 0)
-
-    return LogFilter(q, face, language, answered, document, moment(since), moment(until, end=True))
+    return LogFilter(
+        q,
+        face,
+        language,
+        answered,
+        document,
+        day_bound(since) if since else None,
+        day_bound(until, end=True) if until else None,
+    )
 
 
 def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

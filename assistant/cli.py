@@ -221,10 +221,14 @@ def verify_claims_command(
     thresholds: Annotated[
         Path | None, typer.Option(help="Error-rate limits for labelled claims; exit 1 when one is exceeded.")
     ] = None,
+    judge: Annotated[
+        bool, typer.Option("--judge/--no-judge", help="Ask the fine-tuned judge too (as answers do), or not.")
+    ] = True,
 ) -> None:
     """Check each claim against its passage with the verifier that answers use."""
     from assistant.core.embeddings import make_embedder
     from assistant.core.verification.claimset import corpus_documents, read_claims, score, verify_claims
+    from assistant.core.verification.judge import make_judge
     from assistant.core.verification.verifier import SentenceVerifier
 
     if not file.is_file():
@@ -234,7 +238,8 @@ def verify_claims_command(
     claims, errors = read_claims(file, corpus_documents(settings.corpus_dir))
     for error in errors:
         typer.echo(f"error: {file}:{error.line}: {error.message}", err=True)
-    results = verify_claims(SentenceVerifier(make_embedder(settings.embedding)), claims)
+    reader = make_judge(settings.verification, settings.embedding) if judge else None
+    results = verify_claims(SentenceVerifier(make_embedder(settings.embedding), judge=reader), claims)
     typer.echo(f"{'id':14} {'result':12} {'check':10} reason")
     for r in results:
         result = "supported" if r.verdict.supported else "unsupported"
@@ -272,20 +277,91 @@ def verify_claims_command(
     raise typer.Exit(2 if errors else 1 if missed else 0)
 
 
+@app.command("train-judge")
+def train_judge_command(
+    validation: Annotated[Path, typer.Option(help="Labelled claim file for choosing the threshold.")],
+    train: Annotated[
+        list[Path] | None, typer.Option("--train", help="Labelled claim file to train on (repeat).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Directory for the weights and judge.json.")] = None,
+    epochs: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    frozen_layers: Annotated[int, typer.Option(min=0, max=6, help="Lower encoder layers kept as packaged.")] = 0,
+    max_length: Annotated[int, typer.Option(min=32, max=512)] = 144,
+    override: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Judge score that overrides the word-level doubts.")
+    ] = 0.9,
+    threshold_only: Annotated[
+        bool, typer.Option("--threshold-only", help="Keep the weights in --out; choose the threshold again.")
+    ] = False,
+) -> None:
+    """Fine-tune the verifier's judge on labelled claims (a CPU takes tens of minutes) and write it to --out."""
+    from assistant.core.embeddings import make_embedder
+    from assistant.core.verification.claimset import corpus_documents, read_claims
+    from assistant.core.verification.judge import JUDGE_DIR
+    from assistant.core.verification.training import fit_judge, refit_threshold
+    from assistant.core.verification.verifier import SentenceVerifier
+
+    settings = Settings()
+    documents = corpus_documents(settings.corpus_dir)
+    claims = []
+    train = train or []
+    for path in [*train, validation]:
+        if not path.is_file():
+            typer.echo(f"error: {path}: no such file", err=True)
+            raise typer.Exit(2)
+    for path in train:
+        read, errors = read_claims(path, documents)
+        for error in errors:
+            typer.echo(f"error: {path}:{error.line}: {error.message}", err=True)
+        claims.extend(read)
+    checked, errors = read_claims(validation, documents)
+    for error in errors:
+        typer.echo(f"error: {validation}:{error.line}: {error.message}", err=True)
+    rules = SentenceVerifier(make_embedder(settings.embedding))
+    if threshold_only:
+        report = refit_threshold(out or JUDGE_DIR, checked, rules, override=override)
+        typer.echo(json.dumps(report["validation"]))
+        return
+    if not claims:
+        typer.echo("error: give at least one --train file", err=True)
+        raise typer.Exit(2)
+    report = fit_judge(
+        claims,
+        checked,
+        rules,
+        out or JUDGE_DIR,
+        epochs=epochs,
+        frozen_layers=frozen_layers,
+        max_length=max_length,
+        override=override,
+        sources=[p.name for p in train],
+        progress=typer.echo,
+    )
+    typer.echo(json.dumps(report["validation"]))
+
+
 @app.command("export-onnx")
 def export_onnx_command() -> None:
-    """Export the packaged embedding model to ONNX now (make install and the Docker build run this), so no
-    server or ingestion job spends the few seconds at its first start."""
+    """Export the packaged embedding model and the verifier's judge to ONNX now (make install and the Docker
+    build run this), so no server or ingestion job spends the few seconds at its first start."""
     from assistant.core.embeddings import OnnxEmbedder, export_onnx
+    from assistant.core.verification.judge import CrossEncoderJudge, judge_onnx_dir
 
     settings = Settings()
     embedder = OnnxEmbedder(settings.embedding)
     path = embedder.onnx_path()
     if path.exists():
         typer.echo(f"already exported: {path}")
-        return
-    export_onnx(embedder.model_dir, path)
-    typer.echo(f"exported: {path}")
+    else:
+        export_onnx(embedder.model_dir, path)
+        typer.echo(f"exported: {path}")
+    if CrossEncoderJudge.available():
+        judge = CrossEncoderJudge(model=settings.embedding.model, onnx_dir=judge_onnx_dir(settings.embedding))
+        judge_path = judge.onnx_path()
+        assert judge_path is not None
+        existed = judge_path.exists()
+        judge.prepare()
+        typer.echo(f"{'already exported' if existed else 'exported'}: {judge_path}")
 
 
 @app.command("curator-key")

@@ -5,7 +5,7 @@
 Each claim is checked as an answer checks an LLM sentence: the passage's embedding is cached
 after its first sentence (an answer cites a handful of passages for several sentences), the
 sentence itself is embedded each time. Printed: p50 and p95 per sentence in ms, for the
-verifier with the real model and for the rule checks alone (no embedder).
+verifier as answers use it (with the judge), without the judge, and the rule checks alone.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from assistant.core.embeddings import make_embedder  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from assistant.core.verification.claimset import read_claims  # noqa: E402
+from assistant.core.verification.judge import make_judge  # noqa: E402
 from assistant.core.verification.reading import read  # noqa: E402
 from assistant.core.verification.verifier import SentenceVerifier  # noqa: E402
 
@@ -49,10 +50,19 @@ def main() -> None:
     assert not errors, errors
     embedder = make_embedder(Settings().embedding)
     embedder.embed_query("load the model")
-    for name, verifier in (("rules + embedding", SentenceVerifier(embedder)), ("rules only", SentenceVerifier(None))):
+    settings = Settings()
+    judge = make_judge(settings.verification, settings.embedding)  # as answers run it: ONNX Runtime
+    assert judge is not None
+    judge.support([("load", "the model")])
+    verifiers = (
+        ("rules + embedding + judge", SentenceVerifier(embedder, judge=judge)),
+        ("rules + embedding", SentenceVerifier(embedder)),
+        ("rules only", SentenceVerifier(None)),
+    )
+    for name, verifier in verifiers:
         times = sorted(measure(verifier, claims, args.rounds))
         p95 = times[int(0.95 * (len(times) - 1))]
-        print(f"{name:18} {len(times)} sentences: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
+        print(f"{name:26} {len(times)} sentences: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ def make_generator(settings: Settings, embedder: Embedder) -> Any:
     if settings.llm.provider == "none":
         return None
     from assistant.core.answering.generation import LLMAnswerer, make_chat_model
+    from assistant.core.verification.judge import make_judge
 
-    return LLMAnswerer(make_chat_model(settings.llm), embedder)
+    return LLMAnswerer(make_chat_model(settings.llm), embedder, make_judge(settings.verification, settings.embedding))
 
 
 def single_threaded_blas() -> None:

@@ -338,8 +338,9 @@ class EvidenceService:
     def warm_up(self) -> threading.Thread:
         """Do now, in the background, what the first questions would otherwise wait for: embedding the
         gate's example questions, for French every document's multilingual vector, and one question in
-        each language. `/readyz` answers 503 until it is done (measured: the first question after ready
-        took 3.6 s before this, when ready did not wait).
+        each language (with an LLM configured, its verifier's judge instead). `/readyz` answers 503 until
+        it is done (measured: the first question after ready took 3.6 s before this, when ready did not
+        wait).
 
         A question that arrives meanwhile waits on the same locks, so nothing is computed twice.
         """
@@ -352,6 +353,9 @@ class EvidenceService:
                 # one unlogged question in each language: what a first question initialises (the
                 # library of programs, the model's first run, the quoting) is done before anyone asks;
                 # not with an LLM configured, which a warm-up must not spend calls on
+                prepare = getattr(self.generator, "prepare", None)
+                if prepare is not None:
+                    prepare()  # the LLM answerer's own models (the verifier's judge)
                 if self.generator is None:
                     self.ask("What works to prevent crime?", face="warm-up", record=False)
                 if self.generator is None and self.multilingual is not None:

@@ -110,6 +110,17 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class VerificationSettings(BaseModel):
+    judge: Literal["model", "none"] = Field(
+        default="model",
+        description="`model`: sentences every rule accepts are also read by the fine-tuned judge "
+        "(assistant/core/verification/judge/); `none`: the rules alone decide.",
+    )
+    judge_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Overrides the threshold fitted with the judge (judge.json)."
+    )
+
+
 class LLMSettings(BaseModel):
     provider: Literal["none", "openai", "ollama"] = Field(default="none", description="Chat model backend.")
     base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama server URL.")
@@ -263,6 +274,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     api: APISettings = Field(default_factory=APISettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)

@@ -51,8 +51,10 @@ def test_export_onnx_command_exports_then_says_it_is_there(tmp_path: Path, monke
     monkeypatch.setenv("WHATWORKS_EMBEDDING__ONNX_DIR", str(tmp_path))
     first = CliRunner().invoke(cli, ["export-onnx"])
     assert first.exit_code == 0, first.output
-    said = [line for line in first.output.splitlines() if "exported: " in line]
-    assert said[-1].split("exported: ")[-1] == str(next(tmp_path.glob("*.onnx")))
+    said = sorted(line.split("exported: ")[-1] for line in first.output.splitlines() if "exported: " in line)
+    # the embedding model and the verifier's judge
+    assert said == sorted(str(p) for p in tmp_path.glob("*.onnx"))
+    assert [Path(p).name.split("-")[0] for p in said] == ["judge", "model"]
     again = CliRunner().invoke(cli, ["export-onnx"])
-    assert again.output.startswith("already exported: ")
-    assert len(list(tmp_path.iterdir())) == 1
+    assert [line.split(": ")[0] for line in again.output.splitlines()] == ["already exported"] * 2
+    assert len(list(tmp_path.iterdir())) == 2

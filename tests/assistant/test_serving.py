@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistant.core.embeddings import Embedder
 from assistant.core.service import EvidenceService
 
 QUESTIONS = [
@@ -70,3 +71,25 @@ def test_readiness_waits_for_the_warm_up(corpus_service: EvidenceService) -> Non
     corpus_service._warm.set()
     assert not warming.ready
     assert any(p.startswith("warming up") for p in warming.problems)
+
+
+def test_the_warm_up_loads_the_llm_answerers_judge(
+    corpus_service: EvidenceService, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an LLM configured the warm-up asks no question, but loads the verifier's judge."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.core.answering.generation import LLMAnswerer
+    from assistant.core.verification.judge import FakeJudge
+
+    class Loading(FakeJudge):
+        prepared = False
+
+        def prepare(self) -> None:
+            self.prepared = True
+
+    judge = Loading()
+    monkeypatch.setattr(corpus_service, "generator", LLMAnswerer(FakeListChatModel(responses=["-"]), embedder, judge))
+    corpus_service.warm_up().join(timeout=120)
+    assert judge.prepared
+    assert corpus_service.readiness().ready

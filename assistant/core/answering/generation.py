@@ -16,6 +16,7 @@ from assistant.core.embeddings import Embedder
 from assistant.core.evidence import VERDICT_HEADINGS, EvidenceVerdict
 from assistant.core.retrieval import Passage
 from assistant.core.settings import LLMSettings
+from assistant.core.verification.judge import ClaimJudge
 from assistant.core.verification.verifier import CITATION, CitedPassage, SentenceVerifier
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,15 @@ def passages_prompt(question: str, selection: Selection) -> str:
 class LLMAnswerer:
     """Writes with the chat model, keeps only verified sentences, falls back to the extractive answer."""
 
-    def __init__(self, chat_model: Any, embedder: Embedder) -> None:
+    def __init__(self, chat_model: Any, embedder: Embedder, judge: ClaimJudge | None = None) -> None:
         self.chat_model = chat_model
-        self.verifier = SentenceVerifier(embedder)
+        self.verifier = SentenceVerifier(embedder, judge=judge)
+
+    def prepare(self) -> None:
+        """Load the verifier's judge now (start-up), not at the first written sentence."""
+        prepare = getattr(self.verifier.judge, "prepare", None)
+        if prepare is not None:
+            prepare()
 
     def standalone(
         self,

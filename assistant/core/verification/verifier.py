@@ -15,7 +15,9 @@ fails:
 - negation: what the sentence negates, the passage negates, and the reverse;
 - strength: no "proven", "large", "always", "many studies" for a finding the passage hedges;
 - detail: no cost, duration, funder, link or outcome the passage never mentions;
-- support: enough of the sentence's content is in the passage, by words and by meaning.
+- support: enough of the sentence's content is in the passage, by words and by meaning;
+- judge: a cross-encoder fine-tuned on labelled claims (judge.py) reads the sentence with the
+  passage sentences it restates and the document's verdict, and does not find it unsupported.
 
 Each check is a small function of two `Reading`s, so a rejection can always be explained.
 """
@@ -33,6 +35,7 @@ import numpy as np
 from assistant.core.answering.text import INSTRUCTION, LINK, ROLE_MARKER, STOPWORDS
 from assistant.core.embeddings import Embedder
 from assistant.core.verification import lexicon as lx
+from assistant.core.verification.judge import ClaimJudge, judge_input, verbatim_excerpt
 from assistant.core.verification.reading import (
     SKIP_AFTER_NOT,
     Effect,
@@ -85,8 +88,11 @@ class SentenceVerifier:
         min_overlap: float = 0.6,
         cache_size: int = 512,
         names: frozenset[str] = frozenset(),
+        judge: ClaimJudge | None = None,
     ) -> None:
         self.embedder = embedder
+        # the learned second reader (judge.py): asked only about sentences every rule accepted
+        self.judge = judge
         # proper names known from the evidence base, to recognise one that opens a sentence
         self.names = frozenset(n.lower() for n in names)
         self.min_similarity = min_similarity
@@ -114,38 +120,56 @@ class SentenceVerifier:
         known_names = _names_of(given)
         verdicts = {p.verdict for p in given if p.verdict}
 
+        # Findings, names and numbers: a sentence failing one of these is dropped whatever the judge says.
         failure = (
             _numbers(claim, passage)
             or _injected(claim_text, passage.text)
             or _programs(claim, passage, known_names, self.names)
             or _credited(claim_text, sentence_of, passage)
-            or _who_where(claim, passage, aligned, _title_words(given))
             or _verdict(claim, passage, verdicts)
             or _direction(claim, passage, aligned)
             or _swapped(claim, aligned, sentence_of)
             or _negation(claim, passage, aligned)
             or _against_verdict(claim, passage, verdicts)
-            or _strength(claim, passage, sentence_of, verdicts)
-            or _detail(claim, passage, known_names)
         )
         if failure:
             check, reason = failure
             return Verdict(sentence, cited, False, reason, check)
-        overlap = _overlap(claim, passage, known_names)
-        similarity = self._similarity(claim_text, [p.text for p in given] + [aligned.text])
-        if overlap >= self.min_overlap and similarity >= self.min_similarity * 0.8:
-            return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
-        if similarity >= self.min_similarity and overlap >= self.min_overlap * 0.6:
-            return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
-        return Verdict(
-            sentence,
-            cited,
-            False,
-            f"weak support (overlap {overlap:.2f}, similarity {similarity:.2f})",
-            "support",
-            similarity,
-            overlap,
+        # Who and where, strength, added details and weak support: word-level checks that also reject
+        # faithful rewordings ("pupils" for "children in class"); a judge sure of a sentence overrides them.
+        doubt = (
+            _who_where(claim, passage, aligned, _title_words(given))
+            or _strength(claim, passage, sentence_of, verdicts)
+            or _detail(claim, passage, known_names)
         )
+        overlap = _overlap(claim, passage, known_names)
+        similarity = 1.0
+        if not doubt:
+            similarity = self._similarity(claim_text, [p.text for p in given] + [aligned.text])
+            if not (
+                (overlap >= self.min_overlap and similarity >= self.min_similarity * 0.8)
+                or (similarity >= self.min_similarity and overlap >= self.min_overlap * 0.6)
+            ):
+                doubt = ("support", f"weak support (overlap {overlap:.2f}, similarity {similarity:.2f})")
+        if self.judge is None:
+            if doubt:
+                return Verdict(sentence, cited, False, doubt[1], doubt[0], similarity, overlap)
+            return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
+        if not doubt and any(verbatim_excerpt(claim_text, p.text) for p in given):
+            return Verdict(sentence, cited, True, "supported (a verbatim excerpt)", "support", similarity, overlap)
+        score = self.judge.support([judge_input(sentence, given)])[0]
+        if doubt:
+            if score >= self.judge.override:
+                reason = f"supported: the judge is sure (score {score:.2f}) where the {doubt[0]} check doubted"
+                return Verdict(sentence, cited, True, reason, "judge", similarity, overlap)
+            return Verdict(sentence, cited, False, doubt[1], doubt[0], similarity, overlap)
+        if score < self.judge.threshold:
+            reason = (
+                f"the judge reads the passage as not saying this (score {score:.2f}, "
+                f"threshold {self.judge.threshold:.2f})"
+            )
+            return Verdict(sentence, cited, False, reason, "judge", similarity, overlap)
+        return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
 
     def _similarity(self, claim: str, texts: list[str]) -> float:
         if self.embedder is None:

@@ -195,7 +195,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
 
 def export_onnx(model_dir: Path, path: Path) -> Path:
     """Export the packaged model to ONNX with its pooling (mean over tokens) and normalisation, so the
-    graph gives the sentence vector itself. Written beside, then renamed: a reader never sees half a file."""
+    graph gives the sentence vector itself."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -218,20 +218,28 @@ def export_onnx(model_dir: Path, path: Path) -> Path:
             return torch.nn.functional.normalize(mean, p=2, dim=1)
 
     sample = tokenizer(["what works to reduce crime?", "a second text"], padding=True, return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    return write_onnx(Pooled(), sample, "embedding", path)
+
+
+def write_onnx(module: Any, sample: Any, output: str, path: Path) -> Path:
+    """Export a BERT-input module (ids, mask, token types; any batch and length) to ONNX at `path`.
+    Written beside, then renamed: a reader never sees half a file."""
     import warnings
 
+    import torch
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {output: {0: "batch"}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Pooled().eval(),
+            module.eval(),
             tuple(sample[n] for n in names),
             str(partial),
             input_names=names,
-            output_names=["embedding"],
+            output_names=[output],
             dynamic_axes=axes,
             opset_version=17,
             dynamo=False,

@@ -344,7 +344,7 @@ def train_judge_command(
 def export_onnx_command() -> None:
     """Export the packaged embedding model and the verifier's judge to ONNX now (make install and the Docker
     build run this), so no server or ingestion job spends the few seconds at its first start."""
-    from assistant.core.embeddings import OnnxEmbedder, export_onnx
+    from assistant.core.embeddings import OnnxEmbedder
     from assistant.core.verification.judge import CrossEncoderJudge, judge_onnx_dir
 
     settings = Settings()
@@ -353,7 +353,7 @@ def export_onnx_command() -> None:
     if path.exists():
         typer.echo(f"already exported: {path}")
     else:
-        export_onnx(embedder.model_dir, path)
+        embedder.export()
         typer.echo(f"exported: {path}")
     if CrossEncoderJudge.available():
         judge = CrossEncoderJudge(model=settings.embedding.model, onnx_dir=judge_onnx_dir(settings.embedding))

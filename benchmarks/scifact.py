@@ -61,7 +61,8 @@ def chunks_of(corpus: list[dict], with_title: bool) -> list[Chunk]:
 
 def embeddings(embedder: Embedder, chunks: list[Chunk]) -> np.ndarray:
     texts = [c.context_text().strip() for c in chunks]
-    key = hashlib.sha256((type(embedder).__name__ + "\x1e".join(texts)).encode()).hexdigest()[:16]
+    name = getattr(embedder, "identity", type(embedder).__name__)
+    key = hashlib.sha256((name + "\x1e".join(texts)).encode()).hexdigest()[:16]
     path = CACHE / f"scifact-{key}.npy"
     if path.exists():
         return np.load(path)
@@ -89,9 +90,9 @@ def evaluate(snapshot: EvidenceSnapshot, retriever: HybridRetriever, queries, qr
     return {"ndcg@10": round(ndcg / len(queries), 4), "recall@100": round(recall / len(queries), 4)}
 
 
-def run(data: Path, variants: bool, backend: str = "onnx") -> dict[str, dict[str, float]]:
+def run(data: Path, variants: bool, backend: str = "onnx", precision: str = "fp32") -> dict[str, dict[str, float]]:
     corpus, queries, qrels = load(data)
-    embedder = make_embedder(EmbeddingSettings(backend=backend))
+    embedder = make_embedder(EmbeddingSettings(backend=backend, precision=precision))  # type: ignore[arg-type]
     qv = np.asarray(embedder.embed_documents(list(queries.values())), dtype=np.float32)
     qvecs = dict(zip(queries, qv.tolist(), strict=True))
     results: dict[str, dict[str, float]] = {}
@@ -132,9 +133,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with bm25/dense/hybrid as one JSON line")
     parser.add_argument("--variants", action="store_true", help="also stemming off, no titles, fusion weights")
     parser.add_argument("--backend", default="onnx", choices=["onnx", "sentence-transformers"])
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "int8"], help="ONNX weights")
     args = parser.parse_args()
     started = time.perf_counter()
-    results = run(args.data, args.variants, args.backend)
+    results = run(args.data, args.variants, args.backend, args.precision)
     for name, metrics in results.items():
         print(f"{name:40} nDCG@10 {metrics['ndcg@10']:.3f}   recall@100 {metrics['recall@100']:.3f}")
     print(f"({time.perf_counter() - started:.0f}s)")

@@ -28,8 +28,18 @@ _SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 class Chunker:
     """Turns a LoadedDocument into Chunks no longer than `max_tokens` including the title prefix."""
 
-    def __init__(self, count_tokens: TokenCounter, chunk_tokens: int, overlap_tokens: int, max_tokens: int) -> None:
+    def __init__(
+        self,
+        count_tokens: TokenCounter,
+        chunk_tokens: int,
+        overlap_tokens: int,
+        max_tokens: int,
+        vectors: str = "",
+    ) -> None:
         self._count = count_tokens
+        # which vectors the chunks get (the embedder's identity, "" for the packaged fp32 model): part of
+        # every chunk id, so switching to int8 embeddings re-embeds every chunk at the next ingestion
+        self.vectors = vectors
         self._counted: dict[str, int] = {}
         self.chunk_tokens = min(chunk_tokens, max_tokens)
         self.overlap_tokens = overlap_tokens
@@ -49,7 +59,7 @@ class Chunker:
         """What the chunks of `doc` depend on: its text as loaded and cleaned, its metadata, and how it is
         cut. Equal fingerprints make equal chunks, so an unchanged document need not be chunked again."""
         digest = hashlib.sha256()
-        settings = (CHUNK_METADATA_VERSION, self.chunk_tokens, self.overlap_tokens, self.max_tokens)
+        settings = (CHUNK_METADATA_VERSION + self.vectors, self.chunk_tokens, self.overlap_tokens, self.max_tokens)
         digest.update(json.dumps(settings).encode())
         digest.update(doc.metadata.model_dump_json().encode())
         digest.update(doc.content_hash.encode())
@@ -70,9 +80,8 @@ class Chunker:
     def split(self, doc: LoadedDocument, source: str) -> list[Chunk]:
         base = document_metadata(doc, source)
         base["fingerprint"] = self.fingerprint(doc)
-        metadata_hash = hashlib.sha256((CHUNK_METADATA_VERSION + doc.metadata.model_dump_json()).encode()).hexdigest()[
-            :16
-        ]
+        version = CHUNK_METADATA_VERSION + self.vectors
+        metadata_hash = hashlib.sha256((version + doc.metadata.model_dump_json()).encode()).hexdigest()[:16]
         chunks: list[Chunk] = []
         seen: set[str] = set()
         for block in doc.blocks:

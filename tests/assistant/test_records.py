@@ -26,6 +26,7 @@ from assistant.core.records import (
     AlreadyVoted,
     LogFilter,
     RecordStore,
+    RecordsUnavailable,
     UnknownQuestion,
     metadata,
     questions,
@@ -435,3 +436,31 @@ def test_retention_removes_old_questions_text_or_rows(store: RecordStore, mode: 
         assert rows[old]["downs"] == 1  # counts stay for the documents view
         assert store.feedback_for(old) == [{"rating": "down", "comment": None, "voter": None}]
     assert store.apply_retention(365, mode) == 0  # nothing more to do
+
+
+def test_questions_logged_in_the_background_are_read_back_in_order_and_take_votes(store: RecordStore) -> None:
+    ids = [
+        store.log_question_later(f"question {i}", f"question {i}", i % 2 == 0, "extractive", 0.5, [], [], "api")
+        for i in range(300)
+    ]
+    # the reads wait for what was submitted before them: a follow-up finds its turn, a vote its question
+    assert store.turn(ids[-1]) == ("question 299", [])
+    store.add_feedback(ids[0], "up", None, "voter-1")
+    assert store.feedback_for(ids[0]) == [{"rating": "up", "comment": None, "voter": "voter-1"}]
+    assert len(store.evidence_gaps(limit=1000)) == 150
+    assert store.lost_rows == 0
+
+
+def test_a_row_the_background_writer_loses_is_counted_and_its_vote_refused(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    store = RecordStore(f"sqlite:///{path}")
+    try:
+        kept = store.log_question_later("kept", "kept", False, "extractive", 0.5, [], [])
+        assert store.turn(kept) == ("kept", [])
+        path.write_bytes(b"this is not a database" * 100)
+        lost = store.log_question_later("lost", "lost", False, "extractive", 0.5, [], [])
+        with pytest.raises(RecordsUnavailable, match="query log was down"):
+            store.add_feedback(lost, "up", None, "voter-1")
+        assert store.lost_rows == 1
+    finally:
+        store.close()

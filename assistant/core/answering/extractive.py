@@ -137,7 +137,10 @@ class EvidenceGate:
         snapshot: EvidenceSnapshot,
         query_vector: np.ndarray | None = None,
         embed: Callable[[str], np.ndarray] | None = None,
+        lazy: bool = False,
     ) -> GateSignals:
+        """The four signals; `lazy` leaves novelty at 0 when the others already fall short of the
+        threshold (novelty only subtracts, so the decision is the same, without a second embedding)."""
         if not passages:
             return GateSignals(0.0, 0.0)
         top = max(p.similarity for p in passages)
@@ -154,6 +157,8 @@ class EvidenceGate:
             if self.examples is not None:
                 scope = self.examples.score(query_vector)
             unknown = [w for w in snapshot.vocabulary.unknown(question) if w.lower() not in self.context_words]
+            if lazy and not self.covers(GateSignals(top, coverage, scope, 0.0)):
+                unknown = []
             if unknown and embed is not None:
                 novelty = 1.0 - float(embed(without_words(question, unknown)) @ query_vector)
         return GateSignals(top, coverage, scope, novelty)

@@ -69,6 +69,21 @@ def resident_mb(pid: int) -> float:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its descendants so far, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        member = int(stat.parent.name)
+        if member == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
@@ -83,7 +98,9 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) ->
     raise SystemExit(f"{url} not ready after {timeout}s")
 
 
-async def level(url: str, asked: list[str], concurrency: int, seconds: float) -> dict[str, float]:
+async def level(url: str, asked: list[str], concurrency: int, seconds: float, server: int) -> dict[str, float]:
+    """One closed-loop level; also the CPU the server and this client spent per answer (on 2 cores they
+    share the machine, so both bound the answers per second)."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -104,8 +121,10 @@ async def level(url: str, asked: list[str], concurrency: int, seconds: float) ->
                 i += concurrency
 
     started = time.perf_counter()
+    server_cpu, client_cpu = cpu_seconds(server), time.process_time()
     await asyncio.gather(*(client(n) for n in range(concurrency)))
     elapsed = time.perf_counter() - started
+    server_cpu, client_cpu = cpu_seconds(server) - server_cpu, time.process_time() - client_cpu
     ordered = sorted(latencies)
 
     def pct(q: float) -> float:
@@ -119,6 +138,8 @@ async def level(url: str, asked: list[str], concurrency: int, seconds: float) ->
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
         "errors": errors,
+        "server_cpu_ms": round(server_cpu * 1000 / max(1, len(latencies)), 1),
+        "client_cpu_ms": round(client_cpu * 1000 / max(1, len(latencies)), 1),
     }
 
 
@@ -164,7 +185,8 @@ def main() -> None:
             with httpx.Client(timeout=60) as warm:  # the first questions of each worker
                 for q in asked * max(1, args.workers):
                     warm.post(f"{base}/v1/ask", json={"question": q})
-            results = [asyncio.run(level(f"{base}/v1/ask", asked, c, args.seconds)) for c in args.concurrency]
+            server = procs[-1].pid
+            results = [asyncio.run(level(f"{base}/v1/ask", asked, c, args.seconds, server)) for c in args.concurrency]
             memory = resident_mb(procs[-1].pid)
         finally:
             for proc in reversed(procs):
@@ -180,7 +202,8 @@ def main() -> None:
     for r in results:
         print(
             f"  concurrency {r['concurrency']}: {r['per_s']:6.1f} answers/s  p50 {r['p50_ms']:6.1f} ms  "
-            f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}"
+            f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}  "
+            f"CPU per answer: server {r['server_cpu_ms']:.1f} ms, client {r['client_cpu_ms']:.1f} ms"
         )
     if args.json:
         print(

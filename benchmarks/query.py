@@ -36,7 +36,7 @@ from assistant.core.embeddings import Embedder, make_embedder  # noqa: E402
 from assistant.core.runtime import open_service  # noqa: E402
 from assistant.core.settings import EmbeddingSettings, Settings  # noqa: E402
 from assistant.core.store import open_chroma  # noqa: E402
-from ingest.chunking import Chunker  # noqa: E402
+from ingest.chunking import chunker_for  # noqa: E402
 from ingest.sync import CorpusSync  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,8 +52,7 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def ingest_real(settings: Settings, embedder: Embedder) -> None:
-    e = settings.embedding
-    chunker = Chunker(embedder.count_tokens, e.chunk_tokens, e.chunk_overlap_tokens, e.max_tokens)
+    chunker = chunker_for(embedder, settings.embedding)
     with open_chroma(settings) as index:
         CorpusSync(index, embedder, chunker, 20_000_000).run([REPO / "corpus"])
 

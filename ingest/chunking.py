@@ -14,6 +14,8 @@ from pathlib import Path
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.core.chunks import Chunk, MetadataValue, chunk_id, list_metadata
+from assistant.core.embeddings import Embedder, vectors_tag
+from assistant.core.settings import EmbeddingSettings
 from ingest.loaders import LoadedDocument
 
 TokenCounter = Callable[[str], int]
@@ -140,3 +142,15 @@ def document_metadata(doc: LoadedDocument, source: str) -> dict[str, MetadataVal
     meta.update(list_metadata("countries", list(m.countries)))
     meta.update(list_metadata("problems", list(m.problems)))
     return meta
+
+
+def chunker_for(embedder: Embedder, settings: EmbeddingSettings) -> Chunker:
+    """The chunker ingestion uses with this embedder: its token counts, the configured sizes, and the tag of
+    its vectors in every chunk id."""
+    return Chunker(
+        embedder.count_tokens,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        settings.max_tokens,
+        vectors=vectors_tag(embedder),
+    )

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.core.embeddings import make_embedder, vectors_tag
+from assistant.core.embeddings import make_embedder
 from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
-from ingest.chunking import Chunker
+from ingest.chunking import chunker_for
 from ingest.sync import CorpusSync
 
 app = typer.Typer(add_completion=False, help="Load, validate, chunk, embed and sync evidence documents into Chroma.")
@@ -60,13 +60,7 @@ def main(
         typer.echo(f"error: no such file or folder: {', '.join(missing)}", err=True)
         raise typer.Exit(2)
     embedder = make_embedder(settings.embedding)
-    chunker = Chunker(
-        embedder.count_tokens,
-        settings.embedding.chunk_tokens,
-        settings.embedding.chunk_overlap_tokens,
-        settings.embedding.max_tokens,
-        vectors=vectors_tag(embedder),
-    )
+    chunker = chunker_for(embedder, settings.embedding)
     with open_chroma(settings) as index:
         sync = CorpusSync(
             index,

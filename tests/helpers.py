@@ -13,7 +13,7 @@ import httpx
 from assistant.core.embeddings import Embedder
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
-from ingest.chunking import Chunker
+from ingest.chunking import Chunker, chunker_for
 from ingest.sync import CorpusSync, SyncReport
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,8 +51,7 @@ def run_ingest(data_dir: Path, *args: str, fake_model: bool = True) -> subproces
 
 
 def make_chunker(settings: Settings, embedder: Embedder) -> Chunker:
-    e = settings.embedding
-    return Chunker(embedder.count_tokens, e.chunk_tokens, e.chunk_overlap_tokens, e.max_tokens)
+    return chunker_for(embedder, settings.embedding)
 
 
 def ingest(settings: Settings, embedder: Embedder, roots: Sequence[Path], rebuild: bool = False) -> SyncReport:

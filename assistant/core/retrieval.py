@@ -40,14 +40,39 @@ class Passage:
 class EvidenceSnapshot:
     """Chunks, vectors and BM25 of one generation of the collection."""
 
-    def __init__(self, store: ChunkStore, generation: str, stem: bool = True) -> None:
+    vectors: np.ndarray
+    chunks: list[Chunk]
+    row: dict[str, int]
+
+    def __init__(
+        self, store: ChunkStore, generation: str, stem: bool = True, previous: EvidenceSnapshot | None = None
+    ) -> None:
+        """Read the store's chunks; with the `previous` snapshot, only the chunks it lacks are read (chunk ids
+        change with their text, metadata and vectors, so an id it holds is that same chunk)."""
         self.store = store
         self.generation = generation
-        ids = sorted(store.records())
-        chunks, vectors = store.export(ids) if ids else ([], [])
-        self.chunks: list[Chunk] = chunks
-        self.row: dict[str, int] = {c.id: i for i, c in enumerate(chunks)}
-        self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1) if chunks else np.zeros((0, 1))
+        ids = sorted(store.ids())
+        kept = [i for i in ids if previous is not None and i in previous.row]
+        read, read_vectors = store.export([i for i in ids if previous is None or i not in previous.row])
+        fresh = {c.id: (c, v) for c, v in zip(read, read_vectors, strict=True)}
+        chunks: list[Chunk] = []
+        width = read_vectors.shape[1] if len(read_vectors) else previous.vectors.shape[1] if previous is not None else 1
+        matrix = np.zeros((len(ids), width), dtype=np.float32)
+        for i in ids:
+            if i in fresh:
+                chunk, vector = fresh[i]
+                matrix[len(chunks)] = vector
+            elif previous is not None and i in previous.row:
+                row = previous.row[i]
+                chunk = previous.chunks[row]
+                matrix[len(chunks)] = previous.vectors[row]
+            else:
+                continue  # deleted between the two reads; the next refresh settles it
+            chunks.append(chunk)
+        self.chunks = chunks
+        self.row = {c.id: i for i, c in enumerate(chunks)}
+        self.vectors = matrix[: len(chunks)] if chunks else np.zeros((0, 1), dtype=np.float32)
+        self.reused = len(kept)
         self.bm25 = BM25Index(chunks, stem=stem)
         # document frequencies of content stems, for the evidence gate's weighting
         df: Counter[str] = Counter()

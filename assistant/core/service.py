@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,7 +133,12 @@ class EvidenceService:
             and now - self._checked_at < self.settings.retrieval.refresh_seconds
         ):
             return self._snapshot
-        with self._lock:
+        current = self._snapshot
+        # One thread checks and rebuilds; the others answer from the snapshot they have meanwhile, so an
+        # ingestion never makes questions wait (they wait only when there is no snapshot yet, or when forced).
+        if not self._lock.acquire(blocking=force or current is None):
+            return current
+        try:
             self._checked_at = time.monotonic()
             current = self._snapshot
             try:
@@ -153,15 +159,20 @@ class EvidenceService:
             state = self._store_state(True) if current is not None or force else state
             assert state.store is not None
             started = time.perf_counter()
-            snapshot = EvidenceSnapshot(state.store, state.generation)
+            # chunks the last snapshot holds are kept, not read again (forced: all read)
+            snapshot = EvidenceSnapshot(state.store, state.generation, previous=None if force else current)
             log.info(
-                "loaded %d chunks (generation %s) in %.2fs",
+                "loaded %d chunks (generation %s; %d read, %d kept from the last one) in %.2fs",
                 len(snapshot),
                 state.generation,
+                len(snapshot) - snapshot.reused,
+                snapshot.reused,
                 time.perf_counter() - started,
             )
             self._snapshot = snapshot
             return snapshot
+        finally:
+            self._lock.release()
 
     def _store_state(self, reload: bool) -> StoreState:
         try:
@@ -197,7 +208,7 @@ class EvidenceService:
         """The evidence gate; its example questions are embedded on first use (the API warms it up at start-up)."""
         if self._gate is None:
             r = self.settings.retrieval
-            examples = load_scope_examples(self.settings.scope_examples_path, self.embedder)
+            examples = load_scope_examples(self.settings.scope_examples_path, self.embedder, self.vector_cache)
             self._gate = EvidenceGate(
                 r.gate_threshold,
                 r.gate_lexical_weight,
@@ -207,6 +218,11 @@ class EvidenceService:
                 self.context_words,
             )
         return self._gate
+
+    @property
+    def vector_cache(self) -> Path:
+        """Where vectors embedded at every start are kept between runs (`vectorcache`)."""
+        return self.settings.data_dir / "cache"
 
     @property
     def context_words(self) -> frozenset[str]:
@@ -388,7 +404,10 @@ class EvidenceService:
         with self._documents_fr_lock:
             cached = self._documents_fr
             if cached is None or cached[0] != snapshot.generation:
-                cached = (snapshot.generation, DocumentVectors(self.multilingual, snapshot.documents()))
+                cached = (
+                    snapshot.generation,
+                    DocumentVectors(self.multilingual, snapshot.documents(), self.vector_cache),
+                )
                 self._documents_fr = cached
             return cached[1]
 

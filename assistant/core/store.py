@@ -8,12 +8,15 @@ and a running server notices a new ingestion by the pointer's generation.
 from __future__ import annotations
 
 import math
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
 
 from assistant.core.chunks import Chunk, chroma_where, matches_filters
 from assistant.core.settings import Settings
@@ -35,7 +38,7 @@ def unreachable_errors() -> tuple[type[BaseException], ...]:
 class ChunkStore(Protocol):
     """What ingestion and retrieval need of a vector store."""
 
-    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None: ...
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]] | np.ndarray) -> None: ...
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
@@ -45,6 +48,10 @@ class ChunkStore(Protocol):
 
     def all_chunks(self) -> list[Chunk]: ...
 
+    def ids(self) -> list[str]:
+        """Every chunk id (nothing else is read)."""
+        ...
+
     def query(
         self, embedding: Sequence[float], k: int, filters: dict[str, list[str]] | None = None
     ) -> list[tuple[Chunk, float]]:
@@ -53,8 +60,8 @@ class ChunkStore(Protocol):
 
     def count(self) -> int: ...
 
-    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], list[list[float]]]:
-        """Chunks with their stored vectors, to copy them into another collection."""
+    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], np.ndarray]:
+        """Chunks with their stored vectors (one float32 row each), for a snapshot or another collection."""
         ...
 
 
@@ -64,7 +71,7 @@ class MemoryChunkStore:
     def __init__(self) -> None:
         self._rows: dict[str, tuple[Chunk, list[float]]] = {}
 
-    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]] | np.ndarray) -> None:
         for chunk, vector in zip(chunks, embeddings, strict=True):
             self._rows[chunk.id] = (chunk, list(vector))
 
@@ -77,6 +84,9 @@ class MemoryChunkStore:
 
     def all_chunks(self) -> list[Chunk]:
         return [c for c, _ in self._rows.values()]
+
+    def ids(self) -> list[str]:
+        return list(self._rows)
 
     def query(
         self, embedding: Sequence[float], k: int, filters: dict[str, list[str]] | None = None
@@ -92,9 +102,22 @@ class MemoryChunkStore:
     def count(self) -> int:
         return len(self._rows)
 
-    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], list[list[float]]]:
+    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], np.ndarray]:
         rows = [self._rows[i] for i in ids if i in self._rows]
-        return [c for c, _ in rows], [list(v) for _, v in rows]
+        return [c for c, _ in rows], _matrix([v for _, v in rows])
+
+
+def _matrix(vectors: Any) -> np.ndarray:
+    rows = np.asarray(vectors, dtype=np.float32)
+    if rows.ndim == 2:
+        return rows
+    return rows.reshape(len(rows), -1) if len(rows) else np.zeros((0, 0), dtype=np.float32)
+
+
+def _shared(meta: Any) -> dict[str, Any]:
+    """A chunk's metadata with its strings interned: every chunk of a document carries the document's
+    title, summaries and sources, and a snapshot then holds each of them once, not once per chunk."""
+    return {sys.intern(k): sys.intern(v) if isinstance(v, str) else v for k, v in (meta or {}).items()}
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -114,14 +137,14 @@ class ChromaChunkStore:
     def name(self) -> str:
         return str(self._collection.name)
 
-    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]] | np.ndarray) -> None:
         for start in range(0, len(chunks), _PAGE):
             part = chunks[start : start + _PAGE]
             self._collection.upsert(
                 ids=[c.id for c in part],
                 documents=[c.text for c in part],
                 metadatas=[dict(c.metadata) for c in part],
-                embeddings=[list(e) for e in embeddings[start : start + _PAGE]],
+                embeddings=_matrix(embeddings[start : start + _PAGE]),
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -134,6 +157,9 @@ class ChromaChunkStore:
             for i, meta in zip(page["ids"], page["metadatas"], strict=True):
                 out[i] = dict(meta or {})
         return out
+
+    def ids(self) -> list[str]:
+        return [i for page in self._pages(include=[]) for i in page["ids"]]
 
     def all_chunks(self) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -177,19 +203,18 @@ class ChromaChunkStore:
     def count(self) -> int:
         return int(self._collection.count())
 
-    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], list[list[float]]]:
+    def export(self, ids: Sequence[str]) -> tuple[list[Chunk], np.ndarray]:
         chunks: list[Chunk] = []
-        vectors: list[list[float]] = []
+        pages: list[np.ndarray] = []
         for start in range(0, len(ids), _PAGE):
             page = self._collection.get(
                 ids=list(ids[start : start + _PAGE]), include=["documents", "metadatas", "embeddings"]
             )
-            for i, text, meta, vec in zip(
-                page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
-            ):
-                chunks.append(Chunk(id=i, text=text or "", metadata=dict(meta or {})))
-                vectors.append([float(x) for x in vec])
-        return chunks, vectors
+            for i, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                chunks.append(Chunk(id=i, text=text or "", metadata=_shared(meta)))
+            # kept as arrays: as Python floats, 100,000 chunks' vectors took 1.2 GB on the way
+            pages.append(_matrix(page["embeddings"]))
+        return chunks, np.concatenate(pages) if pages else _matrix([])
 
 
 class ChromaIndex:

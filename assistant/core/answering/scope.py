@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from assistant.core.embeddings import Embedder
+from assistant.core.vectorcache import cached_vectors
 
 NEIGHBOURS = 3
 
@@ -71,11 +72,11 @@ _cache: weakref.WeakKeyDictionary[Embedder, dict[str, ScopeExamples]] = weakref.
 _cache_lock = threading.Lock()
 
 
-def load_scope_examples(path: Path | None, embedder: Embedder) -> ScopeExamples | None:
+def load_scope_examples(path: Path | None, embedder: Embedder, cache: Path | None = None) -> ScopeExamples | None:
     """Embedded examples, or None when there is no file (the gate then relies on retrieval alone).
 
-    Embedding ~160 questions takes about a second, so each (embedder, file content) pair
-    is embedded once per process.
+    Embedding ~700 questions takes seconds, so each (embedder, file content) pair is embedded once
+    per process, and once for all processes when a `cache` folder is given (`vectorcache`).
     """
     if path is None or not path.is_file():
         return None
@@ -84,7 +85,10 @@ def load_scope_examples(path: Path | None, embedder: Embedder) -> ScopeExamples 
         embedded = _cache.setdefault(embedder, {})
         if key not in embedded:
             inside, outside = read_examples(path)
-            vectors = np.asarray(embedder.embed_documents(inside + outside), dtype=np.float32)
+            identity = str(getattr(embedder, "identity", type(embedder).__name__))
+            vectors = cached_vectors(
+                cache, "scope", identity, inside + outside, lambda t: np.asarray(embedder.embed_documents(t))
+            )
             vectors = vectors.reshape(len(inside) + len(outside), -1)
             embedded[key] = ScopeExamples(vectors[: len(inside)], vectors[len(inside) :])
         return embedded[key]

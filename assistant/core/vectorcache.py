@@ -1,0 +1,55 @@
+"""Vectors kept on disk between runs, for texts a server embeds at every start (the gate's example
+questions, every document for the multilingual search): a restart reads them in milliseconds instead
+of embedding them again for seconds.
+
+An entry is named by a hash of the encoder's identity and every text, so a changed file, document or
+model makes a new entry; nothing is ever updated in place. A damaged entry is embedded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+KEEP = 16  # entries kept per kind; older ones are removed as new ones are written
+
+
+def cached_vectors(
+    folder: Path | None, kind: str, identity: str, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    """`encode(texts)`, from `folder` when an earlier run wrote it (no folder: always encoded)."""
+    if folder is None or not texts:
+        return np.asarray(encode(list(texts)), dtype=np.float32)
+    digest = hashlib.sha256(identity.encode())
+    for text in texts:
+        digest.update(b"\x1e" + text.encode())
+    path = folder / f"{kind}-{digest.hexdigest()[:24]}.npy"
+    try:
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.shape[0] == len(texts):
+            return vectors.astype(np.float32, copy=False)
+    except (OSError, ValueError):
+        pass  # absent, or damaged: embedded again below
+    vectors = np.asarray(encode(list(texts)), dtype=np.float32)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+        with partial.open("wb") as f:
+            np.save(f, vectors)
+        partial.replace(path)
+        _prune(folder, kind)
+    except OSError as exc:  # a read-only disk costs the next start time, nothing else
+        log.warning("could not keep %s vectors in %s: %s", kind, folder, exc)
+    return vectors
+
+
+def _prune(folder: Path, kind: str) -> None:
+    entries = sorted(folder.glob(f"{kind}-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)

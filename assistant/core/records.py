@@ -231,6 +231,10 @@ class RecordStore:
                     del self._lost_ids[next(iter(self._lost_ids))]
             log.error("lost %d question rows (%d so far): %s", len(rows), self.lost_rows, exc)
 
+    def flush(self) -> None:
+        """Wait until every question submitted so far is written (every read of this store does this itself)."""
+        self._writer.drain()
+
     def turn(self, question_id: str) -> tuple[str, list[str]] | None:
         """The question as it was searched and the documents its answer cited, for a follow-up to continue."""
         with self._guard(), self.engine.connect() as conn:

@@ -165,6 +165,7 @@ def _logged(service: EvidenceService, question_id: str) -> tuple[str, str, bool]
 
     from assistant.core.records import questions
 
+    service.records.flush()  # read directly, not through the store: wait for the background writer
     with service.records.engine.connect() as conn:
         row = conn.execute(
             select(questions.c.language, questions.c.answer_mode, questions.c.no_evidence).where(

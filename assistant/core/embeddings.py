@@ -200,6 +200,36 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         options.log_severity_level = 3
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
+    def _load_tokenizer(self) -> Any:
+        """The model's own tokenizer.json read by `tokenizers` directly, without transformers: 0.1 s
+        instead of 2.5 s at every start of a process (the same word pieces: a test compares them)."""
+        with self._lock:
+            if self._tokenizer is None:
+                from tokenizers import Tokenizer
+
+                counting = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+                counting.no_truncation()
+                counting.no_padding()
+                batching = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+                batching.enable_truncation(self.settings.max_tokens)
+                batching.enable_padding(pad_id=counting.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+                # two objects with fixed settings: threads may encode at once, and never change a setting
+                self._tokenizer = (counting, batching)
+        return self._tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        counting, _ = self._load_tokenizer()
+        return len(counting.encode(text, add_special_tokens=True).ids)
+
+    def _encode(self, batch: list[str]) -> dict[str, np.ndarray]:
+        _, batching = self._load_tokenizer()
+        encoded = batching.encode_batch(batch, add_special_tokens=True)
+        return {
+            "input_ids": np.asarray([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.asarray([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.asarray([e.type_ids for e in encoded], dtype=np.int64),
+        }
+
     @property
     def threads(self) -> int:
         return self.settings.threads or os.cpu_count() or 1
@@ -221,21 +251,12 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        tokenizer = self._load_tokenizer()
         # batches of similar lengths, so little of each is padding; small ones, which run faster here
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         size = self.settings.batch_size
         batches = [[texts[i] for i in order[start : start + size]] for start in range(0, len(order), size)]
 
-        # tokenised here, in the calling thread: one fast tokenizer must not be used by two threads at once
-        feeds = []
-        for batch in batches:
-            encoded = tokenizer(
-                batch, padding=True, truncation=True, max_length=self.settings.max_tokens, return_tensors="np"
-            )
-            feeds.append(
-                {name: encoded[name].astype(np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
-            )
+        feeds = [self._encode(batch) for batch in batches]
         if len(feeds) == 1 or self.threads == 1:
             session = self._load_model()
             rows = [np.asarray(session.run(None, feed)[0]) for feed in feeds]

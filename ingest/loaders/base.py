@@ -131,9 +131,14 @@ def validate_metadata(path: Path, raw: Any, where: str = "front matter") -> Evid
         raise LoadError(path, f"invalid {where}: {msg}", loc) from None
 
 
+# libyaml's parser when PyYAML was built with it: the pure-Python one took 0.9 s of a 2.3 s re-ingest
+# of 1,000 unchanged files; both build the same safe types
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(path: Path, text: str, where: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

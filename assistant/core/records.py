@@ -1,6 +1,6 @@
 """The SQL store (SQLite by default, any SQLAlchemy URL): the query log, feedback and evidence gaps.
 
-Answers log their question through `log_question_later`: the row is written by a background thread,
+Answers log their question with `log_question(..., background=True)`: the row is written by a background thread,
 many rows to a transaction, so a member never waits for the log (2 ms a question on SQLite, more on a
 busy PostgreSQL). Every read drains the pending rows first, so a follow-up or a vote always finds
 the question it refers to.
@@ -188,34 +188,30 @@ class RecordStore:
         face: str = "api",
         language: str = "en",
         answer: str | None = None,
+        background: bool = False,
     ) -> str:
-        """Write the question now; raise RecordsUnavailable when the log cannot take it."""
-        row = _question_row(
-            question, standalone, no_evidence, answer_mode, top_similarity, cited, nearest, face, language, answer
-        )
-        with self._guard(writing_a_question=True), self.engine.begin() as conn:
-            conn.execute(insert(questions), [row])
-        return str(row["id"])
-
-    def log_question_later(
-        self,
-        question: str,
-        standalone: str,
-        no_evidence: bool,
-        answer_mode: str,
-        top_similarity: float | None,
-        cited: list[str],
-        nearest: list[str],
-        face: str = "api",
-        language: str = "en",
-        answer: str | None = None,
-    ) -> str:
-        """The question's id now; its row is written in the background (a lost row is counted in
-        `lost_rows`, and a vote on it raises RecordsUnavailable)."""
-        row = _question_row(
-            question, standalone, no_evidence, answer_mode, top_similarity, cited, nearest, face, language, answer
-        )
-        self._writer.submit(row)
+        """The question's id. Written now (RecordsUnavailable when the log cannot take it), or with
+        `background`, by the writer thread: a lost row is then counted in `lost_rows`, and a vote on it
+        raises RecordsUnavailable."""
+        row = {
+            "id": str(uuid.uuid4()),
+            "created_at": dt.datetime.now(dt.UTC),
+            "face": face[:20],
+            "question": question,
+            "standalone_question": standalone,
+            "no_evidence": no_evidence,
+            "answer_mode": answer_mode,
+            "top_similarity": top_similarity,
+            "cited": json.dumps(cited),
+            "nearest_topics": json.dumps(nearest),
+            "language": language[:12],
+            "answer": answer,
+        }
+        if background:
+            self._writer.submit(row)
+        else:
+            with self._guard(writing_a_question=True), self.engine.begin() as conn:
+                conn.execute(insert(questions), [row])
         return str(row["id"])
 
     def _write_questions(self, rows: list[dict[str, Any]]) -> None:
@@ -500,34 +496,6 @@ class _Writer:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=10)
-
-
-def _question_row(
-    question: str,
-    standalone: str,
-    no_evidence: bool,
-    answer_mode: str,
-    top_similarity: float | None,
-    cited: list[str],
-    nearest: list[str],
-    face: str,
-    language: str,
-    answer: str | None,
-) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": dt.datetime.now(dt.UTC),
-        "face": face[:20],
-        "question": question,
-        "standalone_question": standalone,
-        "no_evidence": no_evidence,
-        "answer_mode": answer_mode,
-        "top_similarity": top_similarity,
-        "cited": json.dumps(cited),
-        "nearest_topics": json.dumps(nearest),
-        "language": language[:12],
-        "answer": answer,
-    }
 
 
 REMOVED = "[removed after the retention period]"

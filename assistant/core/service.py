@@ -498,7 +498,7 @@ class EvidenceService:
             return f"unrecorded-{uuid.uuid4()}"
         try:
             # written in the background: the member does not wait for the log (see records.py)
-            return self.records.log_question_later(
+            return self.records.log_question(
                 question,
                 standalone,
                 no_evidence,
@@ -509,6 +509,7 @@ class EvidenceService:
                 face,
                 language,
                 answer,
+                background=True,
             )
         except RecordsUnavailable as exc:
             # The member still gets the answer; the lost row is counted (readiness reports it) and logged.

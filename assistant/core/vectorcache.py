@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,11 +22,13 @@ KEEP = 16  # entries kept per kind; older ones are removed as new ones are writt
 
 
 def cached_vectors(
-    folder: Path | None, kind: str, identity: str, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+    folder: Path | None, kind: str, encoder: object, texts: Sequence[str], encode: Callable[[list[str]], Any]
 ) -> np.ndarray:
-    """`encode(texts)`, from `folder` when an earlier run wrote it (no folder: always encoded)."""
+    """`encode(texts)`, from `folder` when an earlier run wrote it (no folder: always encoded). The
+    entry is named by the encoder's `identity` (its class name when it has none) and the texts."""
     if folder is None or not texts:
         return np.asarray(encode(list(texts)), dtype=np.float32)
+    identity = str(getattr(encoder, "identity", type(encoder).__name__))
     digest = hashlib.sha256(identity.encode())
     for text in texts:
         digest.update(b"\x1e" + text.encode())

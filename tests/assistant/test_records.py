@@ -440,7 +440,9 @@ def test_retention_removes_old_questions_text_or_rows(store: RecordStore, mode: 
 
 def test_questions_logged_in_the_background_are_read_back_in_order_and_take_votes(store: RecordStore) -> None:
     ids = [
-        store.log_question_later(f"question {i}", f"question {i}", i % 2 == 0, "extractive", 0.5, [], [], "api")
+        store.log_question(
+            f"question {i}", f"question {i}", i % 2 == 0, "extractive", 0.5, [], [], "api", background=True
+        )
         for i in range(300)
     ]
     # the reads wait for what was submitted before them: a follow-up finds its turn, a vote its question
@@ -455,10 +457,10 @@ def test_a_row_the_background_writer_loses_is_counted_and_its_vote_refused(tmp_p
     path = tmp_path / "log.sqlite3"
     store = RecordStore(f"sqlite:///{path}")
     try:
-        kept = store.log_question_later("kept", "kept", False, "extractive", 0.5, [], [])
+        kept = store.log_question("kept", "kept", False, "extractive", 0.5, [], [], background=True)
         assert store.turn(kept) == ("kept", [])
         path.write_bytes(b"this is not a database" * 100)
-        lost = store.log_question_later("lost", "lost", False, "extractive", 0.5, [], [])
+        lost = store.log_question("lost", "lost", False, "extractive", 0.5, [], [], background=True)
         with pytest.raises(RecordsUnavailable, match="query log was down"):
             store.add_feedback(lost, "up", None, "voter-1")
         assert store.lost_rows == 1

@@ -12,6 +12,14 @@ from assistant.core.embeddings import FakeEmbedder
 from assistant.core.vectorcache import KEEP, cached_vectors
 
 
+class Model:
+    def __init__(self, identity: str) -> None:
+        self.identity = identity
+
+
+A, B = Model("model/a"), Model("model/b")
+
+
 class Counting:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
@@ -23,16 +31,16 @@ class Counting:
 
 def test_the_second_call_reads_the_disk_and_any_change_embeds_again(tmp_path: Path) -> None:
     encode = Counting()
-    first = cached_vectors(tmp_path, "scope", "model/a", ["does cctv work?", "help me"], encode)
-    again = cached_vectors(tmp_path, "scope", "model/a", ["does cctv work?", "help me"], encode)
+    first = cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode)
+    again = cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode)
     assert np.array_equal(first, again)
     assert len(encode.calls) == 1
-    cached_vectors(tmp_path, "scope", "model/b", ["does cctv work?", "help me"], encode)  # another model
-    cached_vectors(tmp_path, "scope", "model/a", ["does cctv work?", "help me!"], encode)  # another text
+    cached_vectors(tmp_path, "scope", B, ["does cctv work?", "help me"], encode)  # another model
+    cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me!"], encode)  # another text
     assert len(encode.calls) == 3
     for entry in tmp_path.glob("scope-*.npy"):
         entry.write_bytes(b"not an array")
-    assert np.array_equal(cached_vectors(tmp_path, "scope", "model/a", ["does cctv work?", "help me"], encode), first)
+    assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
     assert len(encode.calls) == 4
     assert not list(tmp_path.glob(".*part"))
 
@@ -40,14 +48,14 @@ def test_the_second_call_reads_the_disk_and_any_change_embeds_again(tmp_path: Pa
 def test_old_entries_are_pruned(tmp_path: Path) -> None:
     encode = Counting()
     for i in range(KEEP + 5):
-        cached_vectors(tmp_path, "documents-fr", "m", [f"text {i}"], encode)
+        cached_vectors(tmp_path, "documents-fr", A, [f"text {i}"], encode)
     assert len(list(tmp_path.glob("documents-fr-*.npy"))) == KEEP
 
 
 def test_an_unwritable_folder_costs_time_not_the_answer(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("a file where the folder should be")
-    vectors = cached_vectors(blocked / "cache", "scope", "m", ["a", "b"], Counting())
+    vectors = cached_vectors(blocked / "cache", "scope", A, ["a", "b"], Counting())
     assert vectors.shape == (2, 8)
 
 

@@ -75,7 +75,7 @@ _cache_lock = threading.Lock()
 def load_scope_examples(path: Path | None, embedder: Embedder, cache: Path | None = None) -> ScopeExamples | None:
     """Embedded examples, or None when there is no file (the gate then relies on retrieval alone).
 
-    Embedding ~700 questions takes seconds, so each (embedder, file content) pair is embedded once
+    Embedding the ~260 questions takes about a second, so each (embedder, file content) pair is embedded once
     per process, and once for all processes when a `cache` folder is given (`vectorcache`).
     """
     if path is None or not path.is_file():
@@ -85,10 +85,7 @@ def load_scope_examples(path: Path | None, embedder: Embedder, cache: Path | Non
         embedded = _cache.setdefault(embedder, {})
         if key not in embedded:
             inside, outside = read_examples(path)
-            identity = str(getattr(embedder, "identity", type(embedder).__name__))
-            vectors = cached_vectors(
-                cache, "scope", identity, inside + outside, lambda t: np.asarray(embedder.embed_documents(t))
-            )
+            vectors = cached_vectors(cache, "scope", embedder, inside + outside, embedder.embed_documents)
             vectors = vectors.reshape(len(inside) + len(outside), -1)
             embedded[key] = ScopeExamples(vectors[: len(inside)], vectors[len(inside) :])
         return embedded[key]

@@ -153,9 +153,10 @@ class FakeEmbedder:
 
 
 class OnnxEmbedder(SentenceTransformerEmbedder):
-    """The same model run by ONNX Runtime: vectors equal to PyTorch's (to 1e-6), about 3 ms a question
-    instead of 10 here. The ONNX file is exported once from the packaged weights (never downloaded):
-    by `whatworks export-onnx` at install time, or at the first load when it is missing."""
+    """The same model run by ONNX Runtime: in fp32, vectors equal to PyTorch's (to 1e-6), about 3 ms a
+    question instead of 10 here; in int8 (the default), near them (cosine 0.996) and about 1.6x faster.
+    The ONNX file is exported once from the packaged weights (never downloaded): by `whatworks
+    export-onnx` at install time, or at the first load when it is missing."""
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         super().__init__(settings)
@@ -323,8 +324,8 @@ def quantize_onnx(source: Path, path: Path) -> Path:
     import onnx
 
     graph = onnx.load(str(source)).graph
-    # the first layer stays in fp32: quantising it costs most of the fidelity (cosine to fp32 0.994 -> 0.996
-    # without it) for a seventh of the time saved
+    # the first layer stays in fp32: mean cosine to the fp32 vectors 0.996 instead of 0.994 with it quantised,
+    # for about a seventh of the time saved
     first = [n.name for n in graph.node if n.op_type == "MatMul" and "/layer.0/" in n.name]
     try:
         quantize_dynamic(

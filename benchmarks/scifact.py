@@ -62,6 +62,8 @@ def chunks_of(corpus: list[dict], with_title: bool) -> list[Chunk]:
 def embeddings(embedder: Embedder, chunks: list[Chunk]) -> np.ndarray:
     texts = [c.context_text().strip() for c in chunks]
     name = getattr(embedder, "identity", type(embedder).__name__)
+    # int8 vectors depend on the batch they were made in (one activation scale per batch)
+    name += f"/batch{getattr(getattr(embedder, 'settings', None), 'batch_size', '')}"
     key = hashlib.sha256((name + "\x1e".join(texts)).encode()).hexdigest()[:16]
     path = CACHE / f"scifact-{key}.npy"
     if path.exists():

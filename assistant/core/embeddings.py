@@ -252,7 +252,9 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        # batches of similar lengths, so little of each is padding; small ones, which run faster here
+        # batches of similar lengths, so little of each is padding. The default is one text a batch: fastest
+        # here (768 abstracts, int8: 16 s against 19-21 s at 8), and int8's activation scale, taken over a
+        # whole batch, then depends on the text alone, as it does for a question
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         size = self.settings.batch_size
         batches = [[texts[i] for i in order[start : start + size]] for start in range(0, len(order), size)]

@@ -50,6 +50,79 @@ def test_a_new_snapshot_reads_only_the_chunks_the_last_one_lacks_and_equals_a_fu
     assert [c.id for c in second.chunks] == [c.id for c in full.chunks] == ["c0", "c2", "c3"]
     assert np.array_equal(second.vectors, full.vectors)
     assert second.bm25.search("boot camps", 2)[0][0] == second.row["c3"]
+    for question in ["boot camps", "mentoring boys", "street lighting burglary", "car parks"]:
+        assert np.allclose(second.bm25.scores(question), full.bm25.scores(question))
+    assert second._df == full._df
+    assert second.vocabulary._uses == full.vocabulary._uses
+    assert "mentoring" not in second.vocabulary
+    assert "camps" in second.vocabulary
+
+
+WORDS = (
+    "street lighting cut burglary mentoring helped boys girls cctv car parks boot camps failed "
+    "offending increased reduced youth programs police patrols hot spots schools parents victims"
+).split()
+
+
+def random_chunks(rng: np.random.Generator, ids: Sequence[int]) -> list[Chunk]:
+    return [chunk(i, " ".join(rng.choice(WORDS, size=int(rng.integers(1, 30))))) for i in ids]
+
+
+def test_bm25_scores_equal_bm25s_and_an_updated_index_equals_one_built_anew() -> None:
+    import bm25s
+    import Stemmer
+
+    from assistant.core.bm25_index import BM25Index
+
+    rng = np.random.default_rng(3)
+    before = random_chunks(rng, range(200))
+    index = BM25Index(before)
+    assert index.search("zebra", 3) == []
+    reference = bm25s.BM25()
+    stemmer = Stemmer.Stemmer("english")
+    reference.index(
+        bm25s.tokenize([c.context_text() for c in before], stopwords="en", stemmer=stemmer, show_progress=False),
+        show_progress=False,
+    )
+    questions = [
+        "boot camps for youth",
+        "police patrols in hot spots",
+        "did cctv reduce burglary in car parks?",
+        "zebra",
+    ]
+    for question in questions:
+        tokens = bm25s.tokenize([question], stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)[0]
+        known = [t for t in tokens if t in reference.vocab_dict]
+        expected = reference.get_scores(known) if known else np.zeros(len(before))
+        assert np.allclose(index.scores(question), expected, rtol=1e-5, atol=1e-6)
+
+    # 20 chunks gone, 30 changed (gone, and back with new texts), 25 new
+    changed = random_chunks(rng, range(20, 50))
+    after = sorted(
+        [c for c in before if not 0 <= int(c.id[1:]) < 50] + changed + random_chunks(rng, range(200, 225)),
+        key=lambda c: c.id,
+    )
+    kept_ids = {c.id for c in before} - {c.id for c in changed}
+    updated = BM25Index(after, previous=BM25Index([c for c in before if c.id in kept_ids]))
+    anew = BM25Index(after)
+    for question in questions:
+        assert np.allclose(updated.scores(question), anew.scores(question), rtol=1e-5, atol=1e-6)
+    assert updated.search("boot camps", 5) == anew.search("boot camps", 5)
+
+
+def test_an_updated_vocabulary_equals_one_built_anew() -> None:
+    from assistant.core.answering.text import Vocabulary
+
+    rng = np.random.default_rng(5)
+    texts = [" ".join(rng.choice(WORDS, size=int(rng.integers(1, 12)))) for _ in range(60)]
+    first = Vocabulary(texts[:40])
+    second = first.updated(texts[:15], texts[40:])
+    anew = Vocabulary(texts[15:])
+    assert second._uses == anew._uses
+    assert second._gaps == anew._gaps
+    assert first._uses == Vocabulary(texts[:40])._uses  # the first is left as it was
+    for word in ["burglary", "burglery", "mentorin", "zebra", "patrol"]:
+        assert (word in second) == (word in anew)
 
 
 def test_questions_do_not_wait_while_another_thread_rebuilds_the_snapshot(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 
@@ -108,27 +109,53 @@ class Vocabulary:
 
     The gate asks which words of a question the evidence never uses: "curfews" in "are youth
     curfews effective?" says the topic is not covered, while "neighbourhod" is only a typo.
+    Counts of the texts using each form are kept, so that a new generation of the evidence is this
+    vocabulary with the changed texts taken out and put in (`updated`), equal to one built anew.
     """
 
     TYPO_MIN_LENGTH = 5
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        known: set[str] = set()
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self._uses: Counter[str] = Counter()  # form (word or stem) -> texts using it
+        self._gaps: Counter[str] = Counter()  # a long form less one letter -> forms giving it
+        self._change(texts, 1)
+
+    @staticmethod
+    def _forms(text: str) -> set[str]:
+        written = set(words(undot(text)))
+        return written | set(_stemmer().stemWords(list(written)))
+
+    def _change(self, texts: Iterable[str], sign: int) -> None:
         for text in texts:
-            known.update(words(undot(text)))
-        known.update(_stemmer().stemWords(list(known)))
-        self._known = known
-        # each long word less one letter: a question word equal to one of these lacks a letter,
-        # and one whose own deletions meet these has a letter too many or a wrong one
-        self._one_less = {d for w in known if len(w) >= self.TYPO_MIN_LENGTH for d in _deletions(w)}
+            for form in self._forms(text):
+                before = self._uses[form]
+                self._uses[form] = before + sign
+                if (before == 0) != (before + sign == 0) and len(form) >= self.TYPO_MIN_LENGTH:
+                    for gap in _deletions(form):  # the form appears (or goes): so do its gaps
+                        self._gaps[gap] += sign
+                        if self._gaps[gap] == 0:
+                            del self._gaps[gap]
+                if self._uses[form] == 0:
+                    del self._uses[form]
+
+    def updated(self, removed: Iterable[str], added: Iterable[str]) -> Vocabulary:
+        """A new vocabulary: this one without the `removed` texts (which it was built with) and with `added`."""
+        new = Vocabulary()
+        new._uses = self._uses.copy()
+        new._gaps = self._gaps.copy()
+        new._change(removed, -1)
+        new._change(added, 1)
+        return new
 
     def __contains__(self, word: str) -> bool:
         word = word.lower()
-        if word in self._known or _stemmer().stemWord(word) in self._known:
+        if word in self._uses or _stemmer().stemWord(word) in self._uses:
             return True
         if len(word) < self.TYPO_MIN_LENGTH:
             return False
-        return word in self._one_less or any(d in self._known or d in self._one_less for d in _deletions(word))
+        # a word equal to a known long word less one letter lacks a letter; one whose own deletions
+        # meet a known word or those gaps has a letter too many or a wrong one
+        return word in self._gaps or any(d in self._uses or d in self._gaps for d in _deletions(word))
 
     def unknown(self, text: str) -> list[str]:
         """Content words of the text that the evidence never uses, in order (numbers are never unknown)."""

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -167,6 +168,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000, help="chunks in the synthetic corpus")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--backend", default="onnx", choices=["onnx", "sentence-transformers"])
+    parser.add_argument("--keep", type=Path, help="copy the synthetic data directory here (for benchmarks/stall.py)")
     args = parser.parse_args()
     questions = [q["question"] for q in yaml.safe_load((REPO / "corpus/eval/questions.yaml").read_text())["questions"]]
     embedder = make_embedder(EmbeddingSettings(backend=args.backend))
@@ -185,6 +187,8 @@ def main() -> None:
             results[f"{name}, in-process"] = summary(time_in_process(settings, embedder, questions, args.repeats))
             results[f"{name}, HTTP"] = summary(time_over_http(settings, embedder, questions, args.repeats))
             served[name] = serve_and_measure(settings, questions)
+        if args.keep:
+            shutil.copytree(synthetic.data_dir, args.keep, dirs_exist_ok=True)
     for name, r in results.items():
         print(f"{name:38} p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms")
     for name, m in served.items():

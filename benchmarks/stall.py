@@ -1,12 +1,17 @@
 """Do questions stall while an ingestion runs beside the server? p50/p95 idle, then during a one-file re-ingest.
 
-Usage: python benchmarks/stall.py [--rounds 2] [--seconds 15] [--clients 2]
+Usage: python benchmarks/stall.py [--rounds 2] [--seconds 15] [--clients 2] [--index DATA_DIR]
 
 The real corpus is copied and ingested into a temporary directory, and `whatworks serve` answers on
 a free loopback port. Each round keeps N clients asking the golden set's first 20 questions for the
 given seconds, first idle, then while a separate `whatworks-ingest` process re-ingests the corpus
 after one file was edited (the goal: p95 during it at most twice the idle p95). Every process is
 stopped at the end.
+
+With `--index`, a data directory already ingested (say the 100,000-chunk one that `benchmarks/query.py
+--size 100000 --keep DIR` leaves) is copied and served instead, and the change is made by a separate process that
+replaces the chunks of one document with edited ones (their vectors kept: no model is loaded) and
+marks the index changed, as an ingestion does. What is measured is the server taking the change in.
 """
 
 from __future__ import annotations
@@ -51,6 +56,32 @@ def ask_for(url: str, asked: list[str], clients: int, seconds: float) -> list[tu
     return out
 
 
+def touch_one_document(data: Path, round_: int) -> None:
+    """Replace one document's chunks by edited copies in the active collection, and mark it changed."""
+    sys.path.insert(0, str(REPO))
+    from assistant.core.chunks import Chunk
+    from assistant.core.settings import Settings
+    from assistant.core.store import ChromaConnection
+
+    connection = ChromaConnection(Settings(_env_file=None, data_dir=data))  # type: ignore[call-arg]
+    try:
+        store = connection.index.active()
+        assert store is not None, f"no index in {data}"
+        ids = sorted(store.ids())
+        document = store.export(ids[:1])[0][0].document_id
+        old, vectors = store.export([i for i in ids if i.startswith(document)] or ids[:1])
+        old = [c for c in old if c.document_id == document]
+        new = [
+            Chunk(id=f"{c.id}-r{round_}", text=f"{c.text} A curator's note, round {round_}.", metadata=c.metadata)
+            for c in old
+        ]
+        store.delete([c.id for c in old])
+        store.upsert(new, vectors[: len(new)].tolist())
+        connection.index.mark_changed()
+    finally:
+        connection.close()
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.95 * (len(ordered) - 1))]
@@ -61,11 +92,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--index", type=Path, help="serve a copy of this ingested data directory")
+    parser.add_argument("--touch", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.touch:
+        touch_one_document(Path(args.touch[0]), int(args.touch[1]))
+        return
     asked = questions()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         shutil.copytree(REPO / "corpus", corpus)
+        if args.index:
+            shutil.copytree(args.index, f"{tmp}/data")
         env = {
             **os.environ,
             "WHATWORKS_DATA_DIR": f"{tmp}/data",
@@ -73,7 +111,8 @@ def main() -> None:
             "WHATWORKS_API__SESSION_RATE_LIMITS": "",
         }
         ingest = [str(BIN / "whatworks-ingest"), str(corpus)]
-        subprocess.run(ingest, env=env, check=True, capture_output=True)
+        if not args.index:
+            subprocess.run(ingest, env=env, check=True, capture_output=True)
         port = free_port()
         server = subprocess.Popen(
             [str(BIN / "whatworks"), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -87,8 +126,12 @@ def main() -> None:
             wait_ready(f"http://127.0.0.1:{port}/readyz", server)
             for round_ in range(1, args.rounds + 1):
                 idle = ask_for(url, asked, args.clients, args.seconds)
-                with edited.open("a", encoding="utf-8") as f:
-                    f.write(f"\n\nA curator's note, round {round_}.\n")
+                change = ingest
+                if args.index:
+                    change = [sys.executable, __file__, "--touch", f"{tmp}/data", str(round_)]
+                else:
+                    with edited.open("a", encoding="utf-8") as f:
+                        f.write(f"\n\nA curator's note, round {round_}.\n")
                 during: list[tuple[float, int]] = []
                 load = threading.Thread(
                     target=lambda: during.extend(ask_for(url, asked, args.clients, args.seconds))  # noqa: B023
@@ -96,7 +139,7 @@ def main() -> None:
                 load.start()
                 time.sleep(2)
                 started = time.perf_counter()
-                subprocess.run(ingest, env=env, check=True, capture_output=True)
+                subprocess.run(change, env=env, check=True, capture_output=True)
                 took = time.perf_counter() - started
                 load.join()
                 a, b = [x[0] for x in idle], [x[0] for x in during]

@@ -126,7 +126,13 @@ class EvidenceService:
 
     # -- keeping in step with the collection -------------------------------------------
     def refresh(self, force: bool = False) -> EvidenceSnapshot | None:
-        """Reload the snapshot when the collection's generation changed (checked at most every few seconds)."""
+        """Reload the snapshot when the collection's generation changed (checked at most every few seconds).
+
+        With a snapshot in hand, a new generation is taken in by a thread of its own: the question that
+        noticed it waits at most `refresh_wait_seconds` (enough for a small change), and every question
+        answers from the old snapshot until the new one is whole, so an ingestion never makes a member
+        wait. Questions wait only when there is no snapshot yet, or when a refresh is forced.
+        """
         now = time.monotonic()
         if (
             not force
@@ -135,46 +141,67 @@ class EvidenceService:
         ):
             return self._snapshot
         current = self._snapshot
-        # One thread checks and rebuilds; the others answer from the snapshot they have meanwhile, so an
-        # ingestion never makes questions wait (they wait only when there is no snapshot yet, or when forced).
-        if not self._lock.acquire(blocking=force or current is None):
-            return current
+        if force or current is None:
+            with self._lock:
+                return self._reload(force)
+        if not self._lock.acquire(blocking=False):
+            return current  # another thread is checking or rebuilding
+        self._checked_at = time.monotonic()
+        worker = threading.Thread(target=self._reload_then_release, name="snapshot-refresh", daemon=True)
+        worker.start()
+        worker.join(self.settings.retrieval.refresh_wait_seconds)
+        return self._snapshot
+
+    def _reload_then_release(self) -> None:
         try:
-            self._checked_at = time.monotonic()
-            current = self._snapshot
-            try:
-                state = self._store_state(False)
-            except StoreUnavailable as exc:
-                if current is None or force:
-                    raise
-                # the snapshot is a whole generation of the index, vectors included: members keep getting
-                # answers from it while the store is down (readiness reports the store), and the next
-                # check picks up whatever changed once it is back
-                log.warning("answering from the last snapshot (generation %s): %s", current.generation, exc)
-                return current
-            if current is not None and state.generation == current.generation and not force:
-                return current
-            if state.store is None:
-                self._snapshot = None
-                return None
-            state = self._store_state(True) if current is not None or force else state
-            assert state.store is not None
-            started = time.perf_counter()
-            # chunks the last snapshot holds are kept, not read again (forced: all read)
-            snapshot = EvidenceSnapshot(state.store, state.generation, previous=None if force else current)
-            log.info(
-                "loaded %d chunks (generation %s; %d read, %d kept from the last one) in %.2fs",
-                len(snapshot),
-                state.generation,
-                len(snapshot) - snapshot.reused,
-                snapshot.reused,
-                time.perf_counter() - started,
-            )
-            self._snapshot = snapshot
-            give_back_freed_memory()
-            return snapshot
+            self._reload(False)
+        except Exception:  # the thread has no caller to tell: the next check tries again
+            log.exception("refreshing the evidence snapshot failed; answering from the last one")
         finally:
             self._lock.release()
+
+    def _reload(self, force: bool) -> EvidenceSnapshot | None:
+        """Check the store and build the new snapshot if the generation changed; the caller holds the lock."""
+        self._checked_at = time.monotonic()
+        current = self._snapshot
+        try:
+            state = self._store_state(False)
+        except StoreUnavailable as exc:
+            if current is None or force:
+                raise
+            # the snapshot is a whole generation of the index, vectors included: members keep getting
+            # answers from it while the store is down (readiness reports the store), and the next
+            # check picks up whatever changed once it is back
+            log.warning("answering from the last snapshot (generation %s): %s", current.generation, exc)
+            return current
+        if current is not None and state.generation == current.generation and not force:
+            return current
+        if state.store is None:
+            self._snapshot = None
+            return None
+        state = self._store_state(True) if current is not None or force else state
+        assert state.store is not None
+        started = time.perf_counter()
+        # chunks the last snapshot holds are kept, not read again (forced: all read)
+        snapshot = EvidenceSnapshot(state.store, state.generation, previous=None if force else current)
+        french = None
+        if current is not None and self.multilingual is not None and self._documents_fr is not None:
+            # made here too, so that French questions do not wait for it either
+            french = DocumentVectors(self.multilingual, snapshot.documents(), self.vector_cache)
+        log.info(
+            "loaded %d chunks (generation %s; %d read, %d kept from the last one) in %.2fs",
+            len(snapshot),
+            state.generation,
+            len(snapshot) - snapshot.reused,
+            snapshot.reused,
+            time.perf_counter() - started,
+        )
+        with self._documents_fr_lock:
+            self._snapshot = snapshot
+            if french is not None:
+                self._documents_fr = (snapshot.generation, french)
+        give_back_freed_memory()
+        return snapshot
 
     def _store_state(self, reload: bool) -> StoreState:
         try:

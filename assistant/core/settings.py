@@ -101,6 +101,12 @@ class RetrievalSettings(BaseModel):
     refresh_seconds: float = Field(
         default=2.0, ge=0, description="How often a running server checks the store for a new ingestion."
     )
+    refresh_wait_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="How long the question that notices a new ingestion waits for the new snapshot (built "
+        "beside the answering) before answering from the old one.",
+    )
     french_threshold: float = Field(
         default=0.365,
         description="A French question is covered when its best document is at least this similar (multilingual "

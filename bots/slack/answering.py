@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.core.answers import AskResponse
+from assistant.core.language import detect_language
 from bots.slack.api_client import APIRejected, APIUnavailable, WhatworksClient
 from bots.slack.blocks import Block, SlackMessage, answer_messages, byline, notice_message, placeholder_message
 from bots.slack.recent import RecentAnswers
@@ -26,6 +27,27 @@ DOWN = "I can’t reach the evidence service right now, so I have no answer. Ple
 STARTING = "The evidence service is starting up. Please try again in a minute."
 REFUSED_KEY = "The evidence service refused the bot’s API key. A Slack admin needs to check WHATWORKS_SLACK__API_KEY."
 FAILED = "Something went wrong while answering. Please try again."
+GONE = "That answer is no longer available. Please ask again."
+COULD_NOT = "I couldn’t ask that: {detail}"
+# the same notices for a question asked in French (the API's own details, such as a wait, stay as it gives them)
+FRENCH = {
+    SLOW: "Le service de données probantes met trop de temps à répondre. Veuillez réessayer dans une minute.",
+    DOWN: "Je n’arrive pas à joindre le service de données probantes; je n’ai donc pas de réponse. "
+    "Veuillez réessayer dans une minute.",
+    STARTING: "Le service de données probantes démarre. Veuillez réessayer dans une minute.",
+    FAILED: "Un problème est survenu pendant la réponse. Veuillez réessayer.",
+    GONE: "Cette réponse n’est plus disponible. Veuillez reposer la question.",
+    COULD_NOT: "Je n’ai pas pu poser cette question : {detail}",
+}
+
+
+def is_french(question: str) -> bool:
+    return bool(question.strip()) and detect_language(question) == "fr"
+
+
+def in_language(notice: str, question: str) -> str:
+    """The notice in the question's language: French for a French question, English otherwise."""
+    return FRENCH.get(notice, notice) if is_french(question) else notice
 
 
 @dataclass
@@ -43,7 +65,7 @@ class Answerer:
             response = self.api.ask(question, conversation, user=user)
         except APIUnavailable as exc:
             log.warning("whatworks API unavailable: %s", exc)
-            return notice_message(SLOW if exc.slow else STARTING if exc.starting else DOWN)
+            return notice_message(in_language(SLOW if exc.slow else STARTING if exc.starting else DOWN, question))
         except APIRejected as exc:
             if exc.status == 401:
                 log.error("whatworks API rejected the bot's API key: %s", exc.detail)
@@ -51,7 +73,7 @@ class Answerer:
             log.info("whatworks API refused the question (%s): %s", exc.status, exc.detail)
             if exc.status == 429:  # the API's own words: how long to wait
                 return notice_message(exc.detail, emoji=":hourglass:")
-            return notice_message(f"I couldn’t ask that: {exc.detail}")
+            return notice_message(in_language(COULD_NOT, question).format(detail=exc.detail))
         self.recent.remember(response)
         return response
 
@@ -61,7 +83,7 @@ class Answerer:
         if cached is not None:
             return cached
         if not question:
-            return notice_message("That answer is no longer available. Please ask again.")
+            return notice_message(GONE)
         return self.ask(question)
 
     def answer_in_channel(
@@ -79,7 +101,7 @@ class Answerer:
 
         `asked_by` names who asked when the question is not visible above (a topic button's question).
         """
-        placeholder = placeholder_message()
+        placeholder = placeholder_message(french=is_french(question))
         posted = client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=placeholder.text, blocks=placeholder.blocks
         )
@@ -94,7 +116,7 @@ class Answerer:
                 )
         except Exception:
             log.exception("answering %r in %s failed", question[:80], channel)
-            self._update(client, channel, ts, notice_message(FAILED), quiet=True)
+            self._update(client, channel, ts, notice_message(in_language(FAILED, question)), quiet=True)
 
     def answer_ephemeral(
         self, respond: Respond, question: str, *, placeholder_first: bool = False, user: str | None = None
@@ -102,7 +124,7 @@ class Answerer:
         """Replace the current ephemeral message (the slash command's "searching" response) with the answer."""
         try:
             if placeholder_first:
-                placeholder = placeholder_message()
+                placeholder = placeholder_message(french=is_french(question))
                 respond(
                     text=placeholder.text, blocks=placeholder.blocks, response_type="ephemeral", replace_original=True
                 )
@@ -113,7 +135,7 @@ class Answerer:
                 respond(text=extra.text, blocks=extra.blocks, response_type="ephemeral", replace_original=False)
         except Exception:
             log.exception("answering the slash command %r failed", question[:80])
-            failed = notice_message(FAILED)
+            failed = notice_message(in_language(FAILED, question))
             respond(text=failed.text, blocks=failed.blocks, response_type="ephemeral", replace_original=True)
 
     def _messages_for(

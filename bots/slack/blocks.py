@@ -43,6 +43,7 @@ ANSWER_ACTIONS_BLOCK = "whatworks_answer_actions"
 THANKS_BLOCK = "whatworks_thanks"
 
 PLACEHOLDER_TEXT = "Searching the evidence…"
+PLACEHOLDER_TEXT_FR = "Recherche dans les données probantes…"
 
 NO_LINK = "no link"
 BUTTONS = {
@@ -98,8 +99,9 @@ def parse_action_value(value: str) -> ActionRef:
     return ActionRef(question_id=str(data["qid"]), question=str(data.get("q", "")))
 
 
-def placeholder_message() -> SlackMessage:
-    return SlackMessage(PLACEHOLDER_TEXT, [context(f":mag: {PLACEHOLDER_TEXT}")])
+def placeholder_message(french: bool = False) -> SlackMessage:
+    text = PLACEHOLDER_TEXT_FR if french else PLACEHOLDER_TEXT
+    return SlackMessage(text, [context(f":mag: {text}")])
 
 
 def notice_message(text: str, emoji: str = ":warning:") -> SlackMessage:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bots.slack.blocks import ANSWER_ACTIONS_BLOCK, PLACEHOLDER_TEXT, parse_action_value
+from bots.slack.blocks import ANSWER_ACTIONS_BLOCK, PLACEHOLDER_TEXT, PLACEHOLDER_TEXT_FR, parse_action_value
 from bots.slack.mrkdwn import clean_user_text
 
 # Message subtypes that are still a person writing: everything else (edits, joins, bots) is ignored.
@@ -75,7 +75,7 @@ def conversation_from_thread(
             continue
         if bot.wrote(message):
             text = clean_user_text(str(message.get("text", "")))
-            if text and text != PLACEHOLDER_TEXT:
+            if text and text not in (PLACEHOLDER_TEXT, PLACEHOLDER_TEXT_FR):
                 turn = {"role": "assistant", "content": text}
                 question_id = answered_question_id(message)
                 if question_id:

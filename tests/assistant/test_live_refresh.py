@@ -54,6 +54,12 @@ def test_new_evidence_is_answered_without_restarting_the_server(tmp_path: Path) 
         subprocess.run(ingest, env=env, check=True, capture_output=True, timeout=120)
         time.sleep(0.2)
         after = httpx.post(f"{url}/v1/ask", json=question, timeout=30).json()
+        deadline = time.monotonic() + 10
+        while "graffiti-wipe-teams" not in [c["document_id"] for c in after["citations"]]:
+            # the new snapshot is built beside the answering; the question that notices it waits briefly
+            assert time.monotonic() < deadline, "the new evidence was not answered within 10 s"
+            time.sleep(0.2)
+            after = httpx.post(f"{url}/v1/ask", json=question, timeout=30).json()
         assert after["no_evidence"] is False
         assert "graffiti-wipe-teams" in [c["document_id"] for c in after["citations"]]
         assert "within 48 hours" in after["answer"]

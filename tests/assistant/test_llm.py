@@ -161,8 +161,9 @@ def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: Evid
     assert dropped >= 2
     assert prose is None
     names = [name for name, _ in events]
-    assert names[0] == "reset"
-    streamed = "".join(p["text"] for name, p in events if name == "delta")
+    assert "reset" in names  # anything streamed before the fallback is taken back
+    after = events[len(names) - names[::-1].index("reset") :]
+    streamed = "".join(p["text"] for name, p in after if name == "delta")
     first_line = streamed.split("\n")[0]
     assert first_line.startswith("**")
     assert "street lighting" in first_line.lower()

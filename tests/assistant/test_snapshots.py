@@ -152,7 +152,45 @@ def test_questions_do_not_wait_while_another_thread_rebuilds_the_snapshot(tmp_pa
         assert time.monotonic() - started < 0.5
         slow.set()
         rebuilding.join(5)
+        deadline = time.monotonic() + 5
+        while service.snapshot().generation != "g2" and time.monotonic() < deadline:
+            time.sleep(0.05)  # the rebuild finishes in its own thread
         assert service.snapshot().generation == "g2"
     finally:
         slow.set()
+        records.close()
+
+
+def test_the_question_that_notices_an_ingestion_waits_for_the_new_snapshot_only_briefly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    embedder = FakeEmbedder()
+    store = MemoryChunkStore()
+    store.upsert([chunk(0, "street lighting cut burglary")], embedder.embed_documents(["street lighting"]))
+    generation = ["g1"]
+    delay = [0.0]
+
+    def source(reload: bool) -> StoreState:
+        if reload:
+            time.sleep(delay[0])  # reading the changed chunks
+        return StoreState(store, generation[0])
+
+    settings = make_settings(tmp_path / "data")
+    settings.retrieval.refresh_seconds = 0
+    settings.retrieval.refresh_wait_seconds = 0.3
+    records = RecordStore(settings.sql_url)
+    service = EvidenceService(settings, embedder, source, records)
+    try:
+        service.refresh(force=True)
+        # a quick change: the question that notices it gets the new snapshot
+        generation[0] = "g2"
+        assert service.snapshot().generation == "g2"
+        # a slow one (a large index): it answers from the old snapshot after the wait, and the new one follows
+        generation[0], delay[0] = "g3", 1.5
+        started = time.monotonic()
+        assert service.snapshot().generation == "g2"
+        assert time.monotonic() - started < 1.0
+        deadline = time.monotonic() + 5
+        while service.snapshot().generation != "g3" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.snapshot().generation == "g3"
+    finally:
         records.close()

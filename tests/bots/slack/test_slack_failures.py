@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 import httpx
 import pytest
 
-from bots.slack.answering import DOWN, REFUSED_KEY, SLOW
+from bots.slack.answering import DOWN, FRENCH, REFUSED_KEY, SLOW
 from bots.slack.api_client import WhatworksClient
 from bots.slack.blocks import ANSWER_ACTIONS_BLOCK, MAX_BLOCKS, SHARE
 from tests.bots.answers_factory import bottom_line, citation, extractive, prose
@@ -46,6 +46,17 @@ def test_api_down_is_said_in_the_thread_and_logged(
     assert standin.bot_messages(channel)[0]["thread_ts"] == question["ts"]
     assert "Searching" not in texts_of(standin.bot_messages(channel)[0]["blocks"]), "no placeholder left hanging"
     assert any("whatworks API unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_a_french_question_gets_the_notice_in_french(serve_bot: ServeBot, standin: SlackStandIn, channel: str) -> None:
+    with WhatworksClient(f"http://127.0.0.1:{free_port()}", timeout_seconds=5) as down, serve_bot(down) as slack:
+        mention(standin, slack, channel, "Est-ce que les caméras de surveillance réduisent la criminalité?")
+        shown = final_text(standin, channel)
+    assert "Je n’arrive pas à joindre le service de données probantes" in shown
+    assert DOWN not in shown
+    assert FRENCH[DOWN].startswith("Je n’arrive pas")
+    placeholder = standin.recorded("chat.postMessage", channel=channel)[0].payload
+    assert "Recherche dans les données probantes" in texts_of(placeholder["blocks"])
 
 
 class SlowTransport(httpx.AsyncBaseTransport):

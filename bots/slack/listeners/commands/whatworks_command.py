@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bots.slack.answering import Answerer
+from bots.slack.answering import Answerer, is_french
 from bots.slack.blocks import placeholder_message
 from bots.slack.mrkdwn import clean_user_text
 
@@ -20,7 +20,7 @@ def register(app: App, answerer: Answerer) -> None:
         if not clean_user_text(str(command.get("text", ""))):
             ack(text=USAGE, response_type="ephemeral")
             return
-        placeholder = placeholder_message()
+        placeholder = placeholder_message(french=is_french(clean_user_text(str(command.get("text", "")))))
         ack(text=placeholder.text, blocks=placeholder.blocks, response_type="ephemeral")
 
     def answer_command(command: dict[str, Any], respond: Respond) -> None:

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import httpx  # noqa: E402
-from load import BIN, free_port, questions, wait_ready  # noqa: E402
+from load import BIN, free_port, questions, resident_mb, wait_ready  # noqa: E402
 
 
 def ask_for(url: str, asked: list[str], clients: int, seconds: float) -> list[tuple[float, int]]:
@@ -123,7 +123,8 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/v1/ask"
         edited = sorted(corpus.rglob("*.md"))[5]
         try:
-            wait_ready(f"http://127.0.0.1:{port}/readyz", server)
+            ready = wait_ready(f"http://127.0.0.1:{port}/readyz", server)
+            print(f"ready in {ready:.1f} s, resident {resident_mb(server.pid):.0f} MB")
             for round_ in range(1, args.rounds + 1):
                 idle = ask_for(url, asked, args.clients, args.seconds)
                 change = ingest
@@ -148,8 +149,9 @@ def main() -> None:
                     f"round {round_}: idle p50 {statistics.median(a):.1f} ms, p95 {p95(a):.1f} ms ({len(a)} answers); "
                     f"during a one-file re-ingest ({took:.1f} s) p50 {statistics.median(b):.1f} ms, "
                     f"p95 {p95(b):.1f} ms, max {max(b):.0f} ms ({len(b)}); ratio of p95 {p95(b) / p95(a):.2f}; "
-                    f"errors {errors}"
+                    f"errors {errors}; resident {resident_mb(server.pid):.0f} MB"
                 )
+            print(f"resident after the rounds {resident_mb(server.pid):.0f} MB")
         finally:
             server.terminate()
             server.wait(timeout=20)

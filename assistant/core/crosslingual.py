@@ -97,16 +97,24 @@ class DocumentVectors:
     """
 
     RRF_K = 60
+    texts: list[str]
+    matrix: np.ndarray
 
     def __init__(
-        self, encoder: MultilingualEncoder, documents: dict[str, list[Chunk]], cache: Path | None = None
+        self,
+        encoder: MultilingualEncoder,
+        documents: dict[str, list[Chunk]],
+        cache: Path | None = None,
+        previous: DocumentVectors | None = None,
     ) -> None:
+        """With `previous` (the last snapshot's, same encoder), only new or changed documents are encoded."""
         self.encoder = encoder
         self.ids = list(documents)
-        texts = [document_text(chunks) for chunks in documents.values()]
+        self.texts = [document_text(chunks) for chunks in documents.values()]
+        known = dict(zip(previous.texts, previous.matrix, strict=True)) if previous is not None else None
         self.matrix = (
-            cached_vectors(cache, "documents-fr", encoder, texts, encoder.encode)
-            if texts
+            cached_vectors(cache, "documents-fr", encoder, self.texts, encoder.encode, known)
+            if self.texts
             else np.zeros((0, 1), dtype=np.float32)
         )
         self._lexical = FrenchLexicon([french_text(chunks) for chunks in documents.values()])
@@ -143,8 +151,8 @@ class FrenchLexicon:
         self._stemmer = Stemmer.Stemmer("french")
         self._retriever: Any = None
         self._size = len(texts)
-        if texts:
-            tokens = bm25s.tokenize(texts, stopwords="fr", stemmer=self._stemmer, show_progress=False)
+        tokens = bm25s.tokenize(texts, stopwords="fr", stemmer=self._stemmer, show_progress=False) if texts else None
+        if tokens is not None and tokens.vocab:  # no document with French words: no French BM25
             self._retriever = bm25s.BM25()
             self._retriever.index(tokens, show_progress=False)
 

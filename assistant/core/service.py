@@ -185,9 +185,13 @@ class EvidenceService:
         # chunks the last snapshot holds are kept, not read again (forced: all read)
         snapshot = EvidenceSnapshot(state.store, state.generation, previous=None if force else current)
         french = None
+        if current is not None:
+            library_of(snapshot)  # names and titles of the documents: made here, not by the next question
         if current is not None and self.multilingual is not None and self._documents_fr is not None:
             # made here too, so that French questions do not wait for it either
-            french = DocumentVectors(self.multilingual, snapshot.documents(), self.vector_cache)
+            french = DocumentVectors(
+                self.multilingual, snapshot.documents(), self.vector_cache, previous=self._documents_fr[1]
+            )
         log.info(
             "loaded %d chunks (generation %s; %d read, %d kept from the last one) in %.2fs",
             len(snapshot),
@@ -434,9 +438,10 @@ class EvidenceService:
         with self._documents_fr_lock:
             cached = self._documents_fr
             if cached is None or cached[0] != snapshot.generation:
+                previous = cached[1] if cached is not None else None
                 cached = (
                     snapshot.generation,
-                    DocumentVectors(self.multilingual, snapshot.documents(), self.vector_cache),
+                    DocumentVectors(self.multilingual, snapshot.documents(), self.vector_cache, previous),
                 )
                 self._documents_fr = cached
             return cached[1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,19 @@ KEEP = 16  # entries kept per kind; older ones are removed as new ones are writt
 
 
 def cached_vectors(
-    folder: Path | None, kind: str, encoder: object, texts: Sequence[str], encode: Callable[[list[str]], Any]
+    folder: Path | None,
+    kind: str,
+    encoder: object,
+    texts: Sequence[str],
+    encode: Callable[[list[str]], Any],
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """`encode(texts)`, from `folder` when an earlier run wrote it (no folder: always encoded). The
-    entry is named by the encoder's `identity` (its class name when it has none) and the texts."""
+    entry is named by the encoder's `identity` (its class name when it has none) and the texts.
+    `known`: vectors already in hand by text (the last snapshot's, same encoder); only the other texts
+    are encoded, so one changed document of 12,500 costs one encoding, not 12,500."""
     if folder is None or not texts:
-        return np.asarray(encode(list(texts)), dtype=np.float32)
+        return _encode_missing(texts, encode, known)
     identity = str(getattr(encoder, "identity", type(encoder).__name__))
     digest = hashlib.sha256(identity.encode())
     for text in texts:
@@ -39,7 +46,7 @@ def cached_vectors(
             return vectors.astype(np.float32, copy=False)
     except (OSError, ValueError):
         pass  # absent, or damaged: embedded again below
-    vectors = np.asarray(encode(list(texts)), dtype=np.float32)
+    vectors = _encode_missing(texts, encode, known)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.part")
@@ -50,6 +57,16 @@ def cached_vectors(
     except OSError as exc:  # a read-only disk costs the next start time, nothing else
         log.warning("could not keep %s vectors in %s: %s", kind, folder, exc)
     return vectors
+
+
+def _encode_missing(
+    texts: Sequence[str], encode: Callable[[list[str]], Any], known: Mapping[str, np.ndarray] | None
+) -> np.ndarray:
+    if not known:
+        return np.asarray(encode(list(texts)), dtype=np.float32)
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    fresh = dict(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True)) if missing else {}
+    return np.asarray([known[t] if t in known else fresh[t] for t in texts], dtype=np.float32)
 
 
 def _prune(folder: Path, kind: str) -> None:

@@ -75,3 +75,40 @@ def test_the_gates_examples_are_embedded_once_across_processes(tmp_path: Path) -
     second = load_scope_examples(examples, Refusing(), cache)  # a new process: a new embedder object
     assert second is not None
     assert np.array_equal(second.inside, first.inside)
+
+
+def test_vectors_in_hand_are_reused_and_only_changed_texts_encoded(tmp_path: Path) -> None:
+    encode = Counting()
+    texts = [f"document {i}" for i in range(50)]
+    first = cached_vectors(tmp_path, "documents-fr", A, texts, encode)
+    changed = [*texts[:10], "document 10, edited", *texts[11:], "a new document"]
+    known = dict(zip(texts, first, strict=True))
+    second = cached_vectors(tmp_path, "documents-fr", A, changed, encode, known)
+    assert encode.calls[-1] == ["document 10, edited", "a new document"]  # not the 49 others
+    assert np.array_equal(second, np.asarray(encode(changed)))  # the same vectors as all encoded anew
+    assert np.array_equal(cached_vectors(None, "documents-fr", A, changed, encode, known), second)
+
+
+def test_a_changed_document_costs_one_multilingual_encoding() -> None:
+    from assistant.core.chunks import Chunk
+    from assistant.core.crosslingual import DocumentVectors, FakeMultilingualEncoder
+
+    class CountingEncoder(FakeMultilingualEncoder):
+        def __init__(self) -> None:
+            self.encoded: list[str] = []
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            self.encoded.extend(texts)
+            return super().encode(texts)
+
+    def documents(edited: str) -> dict[str, list[Chunk]]:
+        texts = {f"d{i}": f"Document {i} on street lighting" for i in range(20)} | {"d3": edited}
+        return {d: [Chunk(id=d, text=t, metadata={"document_id": d, "title": d})] for d, t in texts.items()}
+
+    encoder = CountingEncoder()
+    first = DocumentVectors(encoder, documents("Document 3 on street lighting"))
+    assert len(encoder.encoded) == 20
+    second = DocumentVectors(encoder, documents("Document 3, now on mentoring"), previous=first)
+    assert len(encoder.encoded) == 21
+    anew = DocumentVectors(FakeMultilingualEncoder(), documents("Document 3, now on mentoring"))
+    assert np.allclose(second.matrix, anew.matrix)

@@ -186,7 +186,7 @@ class EvidenceService:
         snapshot = EvidenceSnapshot(state.store, state.generation, previous=None if force else current)
         french = None
         if current is not None:
-            library_of(snapshot)  # names and titles of the documents: made here, not by the next question
+            library_of(snapshot, current)  # the documents' names: made here, not by the next question
         if current is not None and self.multilingual is not None and self._documents_fr is not None:
             # made here too, so that French questions do not wait for it either
             french = DocumentVectors(

@@ -217,3 +217,22 @@ def test_unrecorded_asks_never_reach_the_gap_list(corpus_service: EvidenceServic
     assert "logged" not in response.answer
     assert question not in [g["question"] for g in corpus_service.records.evidence_gaps(1000)]
     assert corpus_service.records.turn(response.question_id) is None
+
+
+def test_a_name_index_built_from_the_last_one_equals_one_built_anew() -> None:
+    documents = [
+        ("scared-straight", "Scared Straight", ["prison visits"]),
+        ("dare", "D.A.R.E. (Drug Abuse Resistance Education)", ["DARE"]),
+        ("cctv", "CCTV", ["closed-circuit television"]),
+    ]
+    first = NameIndex(documents)
+    changed = [documents[0], ("dare", "D.A.R.E.", ["DARE", "Drug Abuse Resistance Education"]), documents[2]]
+    updated = NameIndex(changed, previous=first)
+    anew = NameIndex(changed)
+    assert updated.names == anew.names
+    assert (
+        updated.by_document[documents[0][0], documents[0][1], tuple(documents[0][2])]
+        is first.by_document[documents[0][0], documents[0][1], tuple(documents[0][2])]
+    )  # unchanged: taken from the last index
+    for question in ["is the drug abuse resistance education program any good?", "do prison visits work?", "dare"]:
+        assert updated.find(question) == anew.find(question)

@@ -194,3 +194,25 @@ def test_the_question_that_notices_an_ingestion_waits_for_the_new_snapshot_only_
         assert service.snapshot().generation == "g3"
     finally:
         records.close()
+
+
+def test_the_library_of_a_new_snapshot_reuses_unchanged_documents_and_equals_one_built_anew() -> None:
+    from assistant.core.answering.planning import Library, library_of
+
+    embedder = FakeEmbedder(16)
+    store = MemoryChunkStore()
+    texts = ["street lighting cut burglary", "mentoring helped boys", "cctv in car parks"]
+    chunks = [chunk(i, t) for i, t in enumerate(texts)]
+    store.upsert(chunks, embedder.embed_documents(texts))
+    first = EvidenceSnapshot(store, "g1")
+    old = library_of(first)
+    store.delete(["c1"])
+    store.upsert([chunk(3, "boot camps failed")], embedder.embed_documents(["boot camps failed"]))
+    second = EvidenceSnapshot(store, "g2", previous=first)
+    new = library_of(second, first)
+    anew = Library(second)
+    assert new.documents == anew.documents
+    assert set(new.documents) == {"d0", "d2", "d3"}
+    assert new.documents["d0"] is old.documents["d0"]  # the same chunks: the same document, reused
+    assert new.names.names == anew.names.names
+    assert [link.document_id for link in new.links("what about Doc 3?")] == ["d3"]

@@ -108,10 +108,20 @@ def _names_of(document_id: str, title: str, aliases: Iterable[str]) -> list[Name
 class NameIndex:
     """Every name of every document, to find the ones a question uses."""
 
-    def __init__(self, documents: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+    def __init__(self, documents: Iterable[tuple[str, str, Iterable[str]]], previous: NameIndex | None = None) -> None:
+        """With `previous` (the last snapshot's), the names of documents whose title and aliases are
+        unchanged are taken from it: working out every name's variants is most of the cost (2.7 of
+        4.3 s at 12,500 documents)."""
         self.names: list[Name] = []
+        self.by_document: dict[tuple[str, str, tuple[str, ...]], list[Name]] = {}
+        known = previous.by_document if previous is not None else {}
         for document_id, title, aliases in documents:
-            self.names.extend(_names_of(document_id, title, aliases))
+            key = (document_id, title, tuple(aliases))
+            names = known.get(key)
+            if names is None:
+                names = list(_names_of(document_id, title, key[2]))
+            self.by_document[key] = names
+            self.names.extend(names)
         # exact matching: names by their tokens, and which lengths start with each token
         self._exact: dict[tuple[str, ...], list[Name]] = {}
         self._lengths: dict[str, set[int]] = {}

@@ -15,6 +15,7 @@ document's verdict.
 from __future__ import annotations
 
 import json
+import operator
 import re
 import threading
 import weakref
@@ -118,9 +119,21 @@ def specific_url(sources_json: str, fallback: str = "") -> str | None:
 class Library:
     """The documents of one snapshot, with the names members call them by."""
 
-    def __init__(self, snapshot: EvidenceSnapshot) -> None:
+    names: NameIndex
+
+    def __init__(self, snapshot: EvidenceSnapshot, previous: Library | None = None) -> None:
+        """With `previous` (the last snapshot's library), unchanged documents and their names are reused."""
         self.documents: dict[str, Document] = {}
+        earlier = previous.documents if previous is not None else {}
         for doc_id, chunks in snapshot.documents().items():
+            before = earlier.get(doc_id)
+            if (
+                before is not None
+                and len(before.chunks) == len(chunks)
+                and all(map(operator.is_, before.chunks, chunks))
+            ):
+                self.documents[doc_id] = before  # the very same chunks (a snapshot keeps those it had)
+                continue
             meta = chunks[0].metadata
             self.documents[doc_id] = Document(
                 id=doc_id,
@@ -133,8 +146,11 @@ class Library:
                 chunks=tuple(chunks),
             )
         self.names = NameIndex(
-            (d.id, d.title, [a for a in str(d.chunks[0].metadata.get("aliases") or "").split("|") if a])
-            for d in self.documents.values()
+            (
+                (d.id, d.title, [a for a in str(d.chunks[0].metadata.get("aliases") or "").split("|") if a])
+                for d in self.documents.values()
+            ),
+            previous.names if previous is not None else None,
         )
         self._titles = {d.id: d.title for d in self.documents.values()}
         self._mentions: dict[str, frozenset[str]] = {}
@@ -187,12 +203,13 @@ _libraries: weakref.WeakKeyDictionary[EvidenceSnapshot, Library] = weakref.WeakK
 _libraries_lock = threading.Lock()
 
 
-def library_of(snapshot: EvidenceSnapshot) -> Library:
-    """One Library per snapshot, built on first use."""
+def library_of(snapshot: EvidenceSnapshot, previous: EvidenceSnapshot | None = None) -> Library:
+    """One Library per snapshot, built on first use (from the `previous` snapshot's, when it has one)."""
     with _libraries_lock:
         library = _libraries.get(snapshot)
         if library is None:
-            library = _libraries[snapshot] = Library(snapshot)
+            earlier = _libraries.get(previous) if previous is not None else None
+            library = _libraries[snapshot] = Library(snapshot, earlier)
         return library
 
 

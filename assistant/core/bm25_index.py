@@ -83,7 +83,7 @@ class BM25Index:
         self._average = float(self._length.mean(dtype=np.float64)) if n else 0.0
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
-        import bm25s
+        import bm25s  # already loaded after the first call; kept out of import time
 
         if not texts:
             return []

@@ -2,7 +2,9 @@
 
 `EvidenceSnapshot` is what a running server holds in memory for one generation of the
 collection: the chunks, their unit vectors (to score passages that only BM25 found) and
-the BM25 index. It is rebuilt when an ingestion changes the collection.
+the BM25 index. When an ingestion changes the collection, the next one is made from it: only the
+chunks that came are read, and BM25, the vocabulary and the gate's frequencies change by the chunks
+that came and went.
 """
 
 from __future__ import annotations

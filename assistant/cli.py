@@ -231,7 +231,13 @@ def verify_claims_command(
 ) -> None:
     """Check each claim against its passage with the verifier that answers use."""
     from assistant.core.embeddings import make_embedder
-    from assistant.core.verification.claimset import corpus_documents, read_claims, score, verify_claims
+    from assistant.core.verification.claimset import (
+        corpus_documents,
+        rated_names,
+        read_claims,
+        score,
+        verify_claims,
+    )
     from assistant.core.verification.judge import make_judge
     from assistant.core.verification.verifier import SentenceVerifier
 
@@ -239,11 +245,14 @@ def verify_claims_command(
         typer.echo(f"error: {file}: no such file", err=True)
         raise typer.Exit(2)
     settings = Settings()
-    claims, errors = read_claims(file, corpus_documents(settings.corpus_dir))
+    documents = corpus_documents(settings.corpus_dir)
+    claims, errors = read_claims(file, documents)
     for error in errors:
         typer.echo(f"error: {file}:{error.line}: {error.message}", err=True)
     reader = make_judge(settings.verification, settings.embedding) if judge else None
-    results = verify_claims(SentenceVerifier(make_embedder(settings.embedding), judge=reader), claims)
+    results = verify_claims(
+        SentenceVerifier(make_embedder(settings.embedding), judge=reader), claims, rated_names(documents)
+    )
     typer.echo(f"{'id':14} {'result':12} {'check':10} reason")
     for r in results:
         result = "supported" if r.verdict.supported else "unsupported"

@@ -375,7 +375,7 @@ class EvidenceService:
             # the bottom lines first, the written text as it is verified, then the rest: the streamed
             # text is the answer; a fallback sends 'reset' and the extractive answer whole
             yield "delta", {"text": render_head(plan) + "\n\n"}
-            prose, mode, dropped = yield from self.generator.answer_events(standalone, plan)
+            prose, mode, dropped = yield from self.generator.answer_events(standalone, plan, library.rated_names)
             if prose is not None:
                 yield "delta", {"text": "\n\n" + render_tail(plan)}
             answer = render_markdown(plan, prose)

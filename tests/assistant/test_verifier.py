@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from assistant.core.answering.linking import RatedNames
 from assistant.core.embeddings import Embedder
-from assistant.core.verification.claimset import read_claims
+from assistant.core.verification.claimset import corpus_documents, rated_names, read_claims
 from assistant.core.verification.verifier import CitedPassage, SentenceVerifier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,3 +219,72 @@ def test_a_finding_credited_to_another_source_or_group_is_rejected(verifier: Sen
     # 'children' in the document's own title is its name, not a claim about who
     same = "Anger-control groups for children reduced aggression, a Campbell review of 20 trials found [1]."
     assert verifier.check(same, {1: passage}).supported
+
+
+# An overview that names D.A.R.E. (rated no-effect) and LifeSkills Training (effective) side by side: the
+# cited document's own verdict is not D.A.R.E.'s, so only the verdict of the program named can stop these.
+OVERVIEW = CitedPassage(
+    "Schools choose between several drug prevention curricula. D.A.R.E. is taught by police officers in "
+    "classrooms. LifeSkills Training reduced drug use among pupils in several trials.",
+    "Overview: drug prevention in schools",
+    None,
+)
+
+
+@pytest.fixture(scope="module")
+def rated() -> RatedNames:
+    return rated_names(corpus_documents(ROOT / "corpus"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        ("D.A.R.E. keeps pupils off drugs [1].", False),
+        ("DARE is an effective way to prevent drug use [1].", False),
+        ("Like LifeSkills Training, D.A.R.E. reduced drug use among pupils [1].", False),
+        ("Boot camps, like LifeSkills Training, cut drug use among pupils [1].", False),
+        ("Unlike D.A.R.E., LifeSkills Training reduced drug use among pupils [1].", True),
+        ("Rather than D.A.R.E., LifeSkills Training reduced drug use among pupils [1].", True),
+        ("D.A.R.E. is taught by police officers in classrooms [1].", True),
+        ("LifeSkills Training reduced drug use among pupils in several trials [1].", True),
+    ],
+)
+def test_a_sentence_cannot_say_a_program_rated_no_effect_works_whatever_it_cites(
+    rated: RatedNames, sentence: str, supported: bool
+) -> None:
+    verdict = SentenceVerifier(None).check(sentence, {1: OVERVIEW}, rated)
+    assert verdict.supported is supported, verdict.reason
+    if not supported:
+        assert verdict.check == "verdict"
+        assert "rated no-effect in this evidence base" in verdict.reason
+
+
+def test_a_passage_crediting_the_named_program_lets_its_benefit_stand(rated: RatedNames) -> None:
+    """ "Disorder policing" names the zero-tolerance document (no effect), whose passage says disorder policing
+    cut crime when done by problem-solving: that sentence of the passage credits it, so the claim stands."""
+    passage = CitedPassage(
+        "Disorder policing reduced crime when police used community and problem-solving approaches aimed at "
+        "particular places. Aggressive zero-tolerance tactics showed no sign of lowering crime.",
+        "Zero-tolerance policing",
+        "no-effect",
+    )
+    sentence = "Disorder policing reduced crime when police used problem-solving at particular places [1]."
+    assert SentenceVerifier(None).check(sentence, {1: passage}, rated).supported
+    assert (
+        not SentenceVerifier(None)
+        .check("Zero-tolerance policing keeps streets safe [1].", {1: passage}, rated)
+        .supported
+    )
+
+
+def test_verify_claims_reads_the_verdicts_of_the_programs_a_claim_names(tmp_path: Path) -> None:
+    line = {"id": "n1", "passage": OVERVIEW.text, "claim": "Schools that use D.A.R.E. keep pupils off drugs [1]."}
+    path = tmp_path / "claims.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["verify-claims", str(path), "--json", "--no-judge"])
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout.strip().splitlines()[-1])["results"]
+    assert row["supported"] is False
+    assert (
+        row["reason"] == "says or implies a program works while naming D.A.R.E., rated no-effect in this evidence base"
+    )

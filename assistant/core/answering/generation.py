@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from assistant.core.answering.extractive import Selection
 from assistant.core.answering.followup import Memory, standalone_question
+from assistant.core.answering.linking import NamedProgram
 from assistant.core.answering.planning import AnswerPlan, render_markdown
 from assistant.core.answering.text import carries_instruction, content_stems
 from assistant.core.answers import AnswerMode, Message
@@ -111,9 +112,13 @@ class LLMAnswerer:
             return fallback
         return text if rewrite_is_safe(text, question, fallback) else fallback
 
-    def answer_events(self, question: str, plan: AnswerPlan) -> Generator[tuple[str, Any], None, AnswerResult]:
+    def answer_events(
+        self, question: str, plan: AnswerPlan, rated: Callable[[str], Sequence[NamedProgram]] | None = None
+    ) -> Generator[tuple[str, Any], None, AnswerResult]:
         """Yield ('delta', ...) for each verified sentence; return the written text, or None to keep the plan's
-        extractive answer. The LLM sees the plan's passages under the numbers the plan cites them by."""
+        extractive answer. The LLM sees the plan's passages under the numbers the plan cites them by.
+        `rated` (the library's RatedNames) lets the verifier drop a sentence saying a program works while
+        naming one rated harmful, no effect or mixed, whichever passage it cites."""
         selection = plan.selection
         given = {n: cited_passage(p) for n, p in enumerate(selection.passages, 1)}
         kept: list[str] = []
@@ -126,7 +131,7 @@ class LLMAnswerer:
                 sentences, buffer = _complete_sentences(buffer)
                 for sentence in sentences:
                     total += 1
-                    verdict = self.verifier.check(sentence, given)
+                    verdict = self.verifier.check(sentence, given, rated)
                     if verdict.supported:
                         kept.append(sentence)
                         yield "delta", {"text": ("" if len(kept) == 1 else " ") + sentence}
@@ -135,7 +140,7 @@ class LLMAnswerer:
             last = _LIST_MARK.sub(r"\1", buffer).strip()
             if content_stems(CITATION.sub("", last)):
                 total += 1
-                verdict = self.verifier.check(last, given)
+                verdict = self.verifier.check(last, given, rated)
                 if verdict.supported:
                     kept.append(last)
                     yield "delta", {"text": ("" if len(kept) == 1 else " ") + last}

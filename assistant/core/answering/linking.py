@@ -219,3 +219,60 @@ def _keep_longest(links: list[Link]) -> list[Link]:
 def linked_documents(links: Iterable[Link]) -> list[str]:
     """Document ids in the order the question names them, each once."""
     return list(dict.fromkeys(link.document_id for link in links))
+
+
+@dataclass(frozen=True)
+class NamedProgram:
+    """A program a sentence names, the evidence base's verdict on it, and whether the sentence sets it
+    aside where it names it ("unlike D.A.R.E.", "rather than boot camps")."""
+
+    document_id: str
+    name: str
+    verdict: str
+    contrasted: bool
+
+
+# words that, just before a name, set the program aside: "unlike", "rather than", "instead of", "than"
+_CONTRASTS = frozenset({"unlike", "than", "instead", "of", "not", "versus", "vs", "over", "compared", "with", "to"})
+_CONTRAST_HEADS = frozenset({"unlike", "than", "instead", "not", "versus", "vs", "compared"})
+
+
+class RatedNames:
+    """The evidence base's verdict on each program a sentence names.
+
+    The verifier asks it of every written sentence, so that a sentence saying a program works is
+    dropped when it names one rated harmful, no effect or mixed, whatever passage it cites (an
+    overview, or another program's document, may name Scared Straight too).
+    """
+
+    def __init__(self, names: NameIndex, verdicts: dict[str, str]) -> None:
+        self.names = names
+        self.verdicts = verdicts  # document id -> verdict ("harmful", "effective", ...)
+        # "(Public Safety Canada)" in a title names who ran or rated the program, not the program
+        self._asides = {
+            (doc_id, aside.strip())
+            for doc_id, title, _ in names.by_document
+            for aside in re.findall(r"\(([^)]*)\)", title)
+        }
+
+    def __call__(self, text: str) -> list[NamedProgram]:
+        words = [w.lower() for _, w in tokens_with_case(text)]
+        found: list[NamedProgram] = []
+        for link in self.names.find(text, fuzzy=False):
+            if not link.specific or link.document_id not in self.verdicts:
+                continue
+            if (link.document_id, link.name) in self._asides:
+                continue
+            before = words[max(0, link.start - 3) : link.start]
+            # "unlike X", "rather than the X", "instead of X", "compared with X": the last words before the
+            # name are contrast words (articles skipped), one of them a head
+            while before and before[-1] in {"the", "a", "an"}:
+                before = before[:-1]
+            tail = []
+            for t in reversed(before):
+                if t not in _CONTRASTS:
+                    break
+                tail.append(t)
+            contrasted = bool(set(tail) & _CONTRAST_HEADS)
+            found.append(NamedProgram(link.document_id, link.name, self.verdicts[link.document_id], contrasted))
+        return found

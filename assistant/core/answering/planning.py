@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from assistant.core.answering.extractive import Selection, sentence_units, wants_effect
 from assistant.core.answering.followup import Named
 from assistant.core.answering.intent import INTENT_LABELS, INTENT_SECTIONS, classify
-from assistant.core.answering.linking import Link, NameIndex, linked_documents, tokens_with_case
+from assistant.core.answering.linking import Link, NameIndex, RatedNames, linked_documents, tokens_with_case
 from assistant.core.answering.text import content_stems
 from assistant.core.answers import (
     AnswerSection,
@@ -154,6 +154,7 @@ class Library:
         )
         self._titles = {d.id: d.title for d in self.documents.values()}
         self._mentions: dict[str, frozenset[str]] = {}
+        self.rated_names = RatedNames(self.names, {d.id: d.verdict.value for d in self.documents.values() if d.rated})
 
     def links(self, question: str, filters: dict[str, list[str]] | None = None) -> list[Link]:
         """Documents the question names (and that the request's filters allow)."""

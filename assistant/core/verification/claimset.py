@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.core.answering.linking import NamedProgram, NameIndex, RatedNames
 from assistant.core.verification.verifier import CITATION, CitedPassage, SentenceVerifier, Verdict
 
 MAX_PASSAGE_CHARS = 20_000
@@ -106,6 +108,7 @@ class DocumentNames:
     title: str
     aliases: tuple[str, ...]
     verdict: str | None
+    kind: str = "program"
 
 
 def corpus_documents(corpus_dir: Path) -> dict[str, DocumentNames]:
@@ -131,8 +134,18 @@ def corpus_documents(corpus_dir: Path) -> dict[str, DocumentNames]:
                 str(meta.get("title") or ""),
                 tuple(str(a) for a in aliases if isinstance(a, str)),
                 str(meta["verdict"]) if meta.get("verdict") else None,
+                str(meta.get("kind") or "practice"),
             )
     return out
+
+
+def rated_names(documents: dict[str, DocumentNames]) -> RatedNames:
+    """The verdicts of the programs a claim names, as an answer's sentence is checked for them."""
+    from assistant.core.answering.planning import RATED_KINDS
+
+    index = NameIndex((doc_id, d.title, d.aliases) for doc_id, d in documents.items())
+    verdicts = {doc_id: d.verdict for doc_id, d in documents.items() if d.verdict and d.kind in RATED_KINDS}
+    return RatedNames(index, verdicts)
 
 
 def read_claims(path: Path, documents: dict[str, DocumentNames] | None = None) -> tuple[list[Claim], list[LineError]]:
@@ -215,8 +228,11 @@ def _claim(data: Any, number: int, documents: dict[str, DocumentNames]) -> Claim
     return Claim(str(cid), number, text, passages, label, str(kind) if kind else None)
 
 
-def verify_claims(verifier: SentenceVerifier, claims: list[Claim]) -> list[ClaimResult]:
-    return [ClaimResult(c, verifier.check(c.claim, c.passages)) for c in claims]
+def verify_claims(
+    verifier: SentenceVerifier, claims: list[Claim], named: Callable[[str], Sequence[NamedProgram]] | None = None
+) -> list[ClaimResult]:
+    """Each claim's verdict; `named` (rated_names) gives the verdicts of the programs a claim names."""
+    return [ClaimResult(c, verifier.check(c.claim, c.passages, named)) for c in claims]
 
 
 def score(results: list[ClaimResult]) -> ClaimScore | None:

@@ -54,7 +54,9 @@ OUTCOME_WORDS: dict[str, str] = {
 }
 
 # Negators, and phrases that say "no effect" outright.
-NEGATORS = frozenset("""not no never without neither nor none n't cannot fail failed fails lack lacked""".split())
+NEGATORS = frozenset(
+    """not no never without neither nor none n't cannot fail failed fails lack lacks lacked lacking""".split()
+)
 NULL_PHRASES = (
     "no effect",
     "no significant",
@@ -108,7 +110,9 @@ WORKS_PATTERNS = (
     r"(?:effective|successful|worthwhile|beneficial|evidence-based|recommended|a success|a good|a sound|"
     r"a smart|a wise|a proven|a reliable|an effective|the answer|worth)\b",
     r"\b(?:it|they|this|that|program|programs|programme|programmes|practice|approach|model|intervention|"
-    r"initiative|[A-Z][\w.&-]*)\s+(?:really\s+|clearly\s+|actually\s+|generally\s+|still\s+)?(?:works|worked)\b",
+    r"initiative|[A-Z][\w.&-]*)\s+(?:really\s+|clearly\s+|actually\s+|generally\s+|still\s+)?(?:works|worked)\b"
+    # "projects worked with young people": worked alongside someone, not worked as a program
+    r"(?!\s+(?:mostly\s+|mainly\s+|directly\s+|closely\s+)?(?:with|on|at|as|alongside|through|together|under))",
     r"\b(?:does|do|did)\s+(?:really\s+|actually\s+)?work\b",
     r"\bworks?\s+(?:well|for|to|in|against)\b",
     r"\b(?:good|sound|smart|wise|safe|solid|proven|strong|reliable|worthwhile|effective|excellent|great|promising)\s+"
@@ -140,7 +144,8 @@ FAILS_PATTERNS = (
     r"\bmakes? (?:things|it|matters|offending|crime|delinquency) worse\b",
     r"\bdoes\s*(?:not|n't)\s+reduce\b",
     r"\bnot worth\b",
-    r"\b(?:no|little)\s+(?:real\s+|crime[- ]prevention\s+|lasting\s+)?(?:value|benefit|protection|point)\b",
+    r"\b(?:no|little)\s+(?:real\s+|crime[- ]prevention\s+|lasting\s+|meaningful\s+|measurable\s+|clear\s+)?"
+    r"(?:value|benefit|protection|point)\b",
     r"\bof no (?:value|use|benefit)\b",
     r"\bpoor (?:use|investment|value|bet|choice)\b",
     r"\b(?:should|could|can) be (?:dropped|abandoned|scrapped|stopped|discontinued)\b",

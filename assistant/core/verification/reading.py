@@ -7,6 +7,7 @@ reading with its passage's lives in `verifier.py`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -267,6 +268,31 @@ def _negated_at(words: list[str], i: int, span: int = 4) -> bool:
     return False
 
 
+# what a writer advises against expecting: "should not count on curfews to reduce crime", "should not be
+# relied on to prevent", "cannot be assumed to deliver": the effect is claimed neither way. ("has not been
+# shown to reduce" and "is not expected to" say something of the evidence: they stay null findings.)
+_EXPECTING = frozenset(
+    "count counted counting rely relied relying expect expected expecting assume assumed assuming bank banking "
+    "back backed promise promised guarantee guaranteed".split()
+)
+_ADVISING = frozenset("should shouldn can cannot could would must need do does".split())
+
+
+def _disclaimed_at(words: list[str], i: int, span: int = 12) -> bool:
+    expecting = False
+    for j in range(i - 1, max(-1, i - 1 - span), -1):
+        w = words[j].lower()
+        if words[j] in ";:()—–":
+            return False
+        if w in _EXPECTING:
+            expecting = True
+        elif expecting and w == "cannot":
+            return True
+        elif expecting and w == "not" and j > 0 and words[j - 1].lower() in _ADVISING:
+            return True
+    return False
+
+
 def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
     effects: list[Effect] = []
     comparatives = {"more", "less", "fewer", "higher", "lower", "greater", "smaller", "larger", "largest", "smallest"}
@@ -311,6 +337,8 @@ def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
             continue
         if w in comparatives and i >= 2 and words[i - 1].lower() == "not" and words[i - 2] == ",":
             continue  # "more likely to offend, not less": a contrast, not a second finding
+        if _disclaimed_at(words, i):
+            continue  # not a finding either way: "should not count on it to cut crime" fits a modest or a null one
         null = _negated_at(words, i) or _no_more_than_after(words, i)
         for outcome, sign in zip(outcomes, signs, strict=True):
             effects.append(Effect(0 if null else sign, outcome, _GROUP_OF.get(outcome or ""), w in comparatives))
@@ -487,20 +515,37 @@ def _scopes_by_sentence(text: str) -> tuple[set[str], set[str]]:
     return negated, asserted
 
 
+# verbs that end what "without" sets aside: "vehicles without immobilisers remain at risk"
+_VERBISH = frozenset(
+    "remain remains remained stay stays stayed show shows showed saw see sees had has have did do does got get "
+    "gets became become becomes can could may might will would should must".split()
+)
+
+
+def _by_sentence(find: Callable[[list[str], list[str]], set[str]], text: str) -> set[str]:
+    """`find` over each sentence on its own, so a scope stops at a sentence's end ("rather than deterring
+    it. A review found ...": the review is not set aside)."""
+    out: set[str] = set()
+    for unit in sentences(text) if _SENTENCE.search(text) else [text]:
+        words = tokens(unit)
+        out |= find(words, [stem(w) if w[:1].isalpha() else w for w in words])
+    return out
+
+
 def _excluded(words: list[str], stems: list[str]) -> set[str]:
     """What a sentence sets aside: 'quasi-experiments rather than randomised trials', 'without police'."""
     out: set[str] = set()
     lowered = [w.lower() for w in words]
     for i, w in enumerate(lowered):
         opens = (w == "than" and i > 0 and lowered[i - 1] == "rather") or (
-            w == "of" and i > 0 and lowered[i - 1] == "instead"
+            w == "of" and i > 0 and (lowered[i - 1] == "instead" or lowered[i - 2 : i] == ["in", "place"])
         )
         opens = opens or w == "without"
         if not opens:
             continue
         taken = 0
         for j in range(i + 1, min(len(words), i + 5)):
-            if not lowered[j][:1].isalpha() or lowered[j] in {"and", "but", "so", "which"}:
+            if not lowered[j][:1].isalpha() or lowered[j] in {"and", "but", "so", "which"} or lowered[j] in _VERBISH:
                 break
             if lowered[j] not in STOPWORDS:
                 out.add(stems[j])
@@ -562,8 +607,8 @@ def read(text: str) -> Reading:
         cannot_tell=any(p.search(lowered) for p in _CANNOT_TELL),
         negated=negated,
         asserted=asserted,
-        denied=_denied(words, stems),
-        excluded=_excluded(words, stems),
+        denied=_by_sentence(_denied, text),
+        excluded=_by_sentence(_excluded, text),
         explicit_verdict=verdict.group(1).replace(" ", "-") if verdict else None,
     )
 
@@ -574,7 +619,10 @@ def _negated_works(text: str) -> bool:
     for p in _WORKS:
         for m in p.finditer(text):
             before = lowered[max(0, m.start() - 25) : m.start() + len(m.group(0))]
-            if re.search(r"\b(?:not|no|never|nor|neither|without|cannot|fail\w*|rather than|instead of)\b", before):
+            if re.search(
+                r"\b(?:not|no|never|nor|neither|without|cannot|fail\w*|rather than|instead of|whether|if|unless)\b",
+                before,
+            ):
                 return True
     return False
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.core.answering.linking import NamedProgram
 from assistant.core.answering.text import INSTRUCTION, LINK, ROLE_MARKER, STOPWORDS
 from assistant.core.embeddings import Embedder
 from assistant.core.verification import lexicon as lx
@@ -101,7 +102,13 @@ class SentenceVerifier:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def check(self, sentence: str, passages: Mapping[int, str | CitedPassage]) -> Verdict:
+    def check(
+        self,
+        sentence: str,
+        passages: Mapping[int, str | CitedPassage],
+        rated: Callable[[str], Sequence[NamedProgram]] | None = None,
+    ) -> Verdict:
+        """`rated` (linking.RatedNames) tells which programs a text names and the evidence base's verdict on each."""
         cited = tuple(dict.fromkeys(int(n) for n in CITATION.findall(sentence)))
         claim_text = CITATION.sub("", sentence).strip()
         if not cited:
@@ -126,7 +133,8 @@ class SentenceVerifier:
             or _injected(claim_text, passage.text)
             or _programs(claim, passage, known_names, self.names)
             or _credited(claim_text, sentence_of, passage)
-            or _verdict(claim, passage, verdicts)
+            or _verdict(claim, passage, verdicts, _praises_others(claim_text, given, rated))
+            or _named_verdict(claim_text, claim, joined, rated)
             or _direction(claim, passage, aligned)
             or _swapped(claim, aligned, sentence_of)
             or _negation(claim, passage, aligned)
@@ -379,12 +387,32 @@ def _untested(claim: Reading, passage: Reading) -> Failure:
 _CANNOT_TELL_CLAUSE = [re.compile(p) for p in lx.CANNOT_TELL_PATTERNS if "mixed" not in p]
 
 
-def _verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
+def _praises_others(
+    text: str, given: list[CitedPassage], rated: Callable[[str], Sequence[NamedProgram]] | None
+) -> bool:
+    """The sentence says which other programs work ("hot spots policing and problem-oriented policing are better
+    supported than stop and frisk"): it names programs rated effective or promising that no cited document is
+    about, and names the cited documents' own programs only as a contrast, if at all."""
+    if rated is None:
+        return False
+    cited = {p.document_id for g in given if g.title for p in rated(g.title)}
+    named = [p for p in rated(text) if not p.contrasted]
+    return (
+        any(p.verdict in POSITIVE_VERDICTS and p.document_id not in cited for p in named)
+        and not any(p.document_id in cited for p in named)
+        and not any(p.verdict in NEGATIVE_VERDICTS for p in named)
+    )
+
+
+def _verdict(claim: Reading, passage: Reading, verdicts: set[str], praises_others: bool = False) -> Failure:
     untested = _untested(claim, passage)
     if untested:
         return untested
     stance = _stance(passage, verdicts)
-    if claim.works and not claim.fails:
+    # a sentence pointing from a program rated harmful, no effect or mixed to better-supported ones is not
+    # about the cited program
+    elsewhere = praises_others and bool(verdicts & NEGATIVE_VERDICTS)
+    if claim.works and not claim.fails and not elsewhere:
         if stance == "negative":
             which = next(iter(verdicts & NEGATIVE_VERDICTS), None) or passage.explicit_verdict
             rated = f"rated {which}" if which else "that reports no benefit or harm"
@@ -400,6 +428,65 @@ def _verdict(claim: Reading, passage: Reading, verdicts: set[str]) -> Failure:
     if claim.fails and not claim.works and stance == "positive" and not passage.fails:
         return "verdict", "says the program does not work or harms, citing a passage that reports benefits"
     return None
+
+
+def _named_verdict(
+    text: str, claim: Reading, passage: str, rated: Callable[[str], Sequence[NamedProgram]] | None
+) -> Failure:
+    """A sentence saying a program works, or that it helped, while naming (not as a contrast: "unlike
+    D.A.R.E.") a program this evidence base rates harmful, no effect or mixed: dropped whatever document
+    it cites, so that no citation can carry "D.A.R.E. keeps pupils off drugs". Only a passage sentence
+    that itself names that program with a benefit ("disorder policing cut crime when ...") lets it stand."""
+    if rated is None or claim.fails:
+        return None
+    negative = [p for p in rated(text) if p.verdict in NEGATIVE_VERDICTS and not p.contrasted]
+    if not negative:
+        return None
+    credited = {p.document_id for unit in sentences(passage) if _claims_benefit(unit) for p in rated(unit)}
+    for program in negative:
+        if program.document_id in credited:
+            continue
+        # a mixed program did improve some outcomes: only a harmful or no-effect one is never said to help
+        if claim.works or (program.verdict != "mixed" and _claims_benefit(text)):
+            return "verdict", (
+                f"says or implies a program works while naming {program.name}, rated {program.verdict} in this "
+                "evidence base"
+            )
+    return None
+
+
+# What a sentence says a program did for people, read only when it names a program rated harmful, no
+# effect or mixed: there, even "keeps pupils off drugs" or "deters young people" is a claim that it works.
+_BENEFIT = re.compile(
+    r"\b(?:keeps?|kept|keeping)\b[^.;]{0,40}?\b(?:off|out of|away from|safe)\b"
+    r"|\b(?:deter|deters|deterred|deterring|prevents?|prevented|preventing|stops?|stopped|protects?|protected|"
+    r"steers?(?! clear)|steered(?! clear)|diverts?|diverted|reduces?|reduced|reducing|cuts?|lowers?|lowered|"
+    r"curbs?|curbed|"
+    r"improves?|improved|benefit(?:s|ed)?|succeeds?|succeeded|pays? off|paid off)\b"
+    r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
+)
+# "aims to deter", "was meant to keep", "the idea is that ... prevents": what a program intends, not does
+_INTENT_OR_DENIAL = re.compile(
+    r"\b(?:aim\w*|meant|intend\w*|design\w*|idea|hop\w*|expect\w*|supposed|tr(?:y|ies|ied)|goal|purpose|"
+    r"seeks?|sought|claim\w*|believ\w*|thought|assum\w*|promis\w*|not|no|never|nor|neither|without|cannot|"
+    r"fail\w*|little|nothing|rather than|instead of|whether)\b"
+)
+
+
+_BREAK = re.compile(r"[.;:]\s")  # not the dots of "D.A.R.E."
+_NO_MORE = re.compile(r"^[^.;]{0,40}?\b(?:no|not|little|nothing)\s+(?:more|better|less|further)\b")
+
+
+def _claims_benefit(text: str) -> bool:
+    """Whether a sentence says something did people good: a benefit word with no intent, doubt or denial
+    earlier in its sentence ("was meant to deter", "does not show ... prevents") or a "no more than" after."""
+    lowered = text.lower().replace("n't", " not")
+    for match in _BENEFIT.finditer(lowered):
+        start = max((m.end() for m in _BREAK.finditer(lowered, 0, match.start())), default=0)
+        if _INTENT_OR_DENIAL.search(lowered[start : match.start()]) or _NO_MORE.search(lowered[match.end() :]):
+            continue
+        return True
+    return False
 
 
 # Words whose swap reverses a finding while every other word stays ("gave the best protection" ->

@@ -239,3 +239,42 @@ def test_an_injected_rewrite_never_reaches_the_search(embedder: Embedder) -> Non
     assert honest.standalone("does it just move crime elsewhere?", conversation) == (
         "Does hot spots policing just move crime elsewhere?"
     )
+
+
+def test_a_written_sentence_cannot_credit_a_program_rated_no_effect(corpus_service: EvidenceService, embedder) -> None:
+    """Through the service: the LLM's sentence names D.A.R.E. (rated no-effect) with a benefit no cited
+    passage credits it with. "Keeps pupils off drugs" reads as no effect the older checks knew, so only the
+    verdict of the program named stops it; the true sentence beside it stands."""
+    question = "does the D.A.R.E. drug education program work?"
+    plan = _plan(corpus_service, question)
+    n = next(i for i, p in enumerate(plan.passages, 1) if p.chunk.document_id == "dare")
+    assert "police officers teach school children about drugs" in plan.passages[n - 1].chunk.text
+    script = (
+        f"In D.A.R.E., police officers teach school children about drugs and how to refuse them [{n}]. "
+        f"D.A.R.E. keeps pupils off drugs [{n}]."
+    )
+    answerer = LLMAnswerer(FakeListChatModel(responses=[script] * 3), embedder)
+    kept_by_words_alone = drain(answerer.answer_events(question, plan))[1][0]
+    assert kept_by_words_alone is not None
+    assert "keeps pupils off drugs" in kept_by_words_alone
+
+    before = corpus_service.generator
+    corpus_service.generator = answerer
+    try:
+        response = corpus_service.ask(question, face="eval")
+    finally:
+        corpus_service.generator = before
+    assert response.answer_mode == "llm", response.answer
+    assert response.prose is not None
+    assert "keeps pupils off drugs" not in response.prose
+    assert response.dropped_sentences == 1
+
+
+def test_an_acronym_does_not_end_a_written_sentence() -> None:
+    from assistant.core.answering.generation import _complete_sentences
+
+    done, rest = _complete_sentences(
+        "In practice, D.A.R.E. keeps pupils off drugs [1]. The U.S. trials differ [2]. More"
+    )
+    assert done == ["In practice, D.A.R.E. keeps pupils off drugs [1].", "The U.S. trials differ [2]."]
+    assert rest == " More"

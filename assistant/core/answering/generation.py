@@ -32,8 +32,9 @@ REWRITE = (
     "Rewrite the user's last question so it can be understood without the conversation. "
     "Reply with the rewritten question only."
 )
-# a sentence ends at . ! or ? plus any [n] markers, once more text follows; or at a line break
-_END = re.compile(r"[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[])|\n")
+# a sentence ends at . ! or ? plus any [n] markers, once more text follows; or at a line break. Not at the
+# last dot of "D.A.R.E." or "U.S.": cut there, "keeps pupils off drugs [1]" would be checked without its name
+_END = re.compile(r"(?:(?<![A-Z]\.[A-Z])\.|[!?])(?:\s*\[\d{1,2}\])*(?=\s+[^\s\[])|\n")
 _LIST_MARK = re.compile(r"(^|\n)[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")
 
 # the written text (None when the extractive answer stands instead), how it was made, sentences dropped

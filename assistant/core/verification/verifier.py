@@ -733,8 +733,16 @@ def _credited(claim_text: str, sentence: Reading, passage: Reading) -> Failure:
     Jugl and colleagues and names Public Safety Canada elsewhere for something else."""
     mine = _sources(claim_text)
     theirs = _sources(sentence.text)
+    listed = _sources(passage.text)
+    if (
+        len(mine) >= 2
+        and mine <= listed
+        and not any(e.sign != 0 for e in read(claim_text).effects)
+        and not re.search(r"\b(?:rated|rates|rating|ratings|ranks|ranked|label\w*|lists? \w+ as)\b", claim_text, re.I)
+    ):
+        return None  # "the sources include a Campbell review and CrimeSolutions": a list, not a finding credited
     for source in sorted(mine - theirs):
-        if theirs and source in _sources(passage.text):
+        if theirs and source in listed:
             return "program", f"credits {source} with a finding the passage gives to {sorted(theirs)[0]}"
     return None
 

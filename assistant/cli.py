@@ -306,10 +306,14 @@ def train_judge_command(
     threshold_only: Annotated[
         bool, typer.Option("--threshold-only", help="Keep the weights in --out; choose the threshold again.")
     ] = False,
+    int8: Annotated[
+        bool,
+        typer.Option("--int8/--fp32", help="Answers run the judge as an int8 graph (faster); fit the threshold on it."),
+    ] = True,
 ) -> None:
     """Fine-tune the verifier's judge on labelled claims (a CPU takes tens of minutes) and write it to --out."""
     from assistant.core.embeddings import make_embedder
-    from assistant.core.verification.claimset import corpus_documents, read_claims
+    from assistant.core.verification.claimset import corpus_documents, rated_names, read_claims
     from assistant.core.verification.judge import JUDGE_DIR
     from assistant.core.verification.training import fit_judge, refit_threshold
     from assistant.core.verification.verifier import SentenceVerifier
@@ -330,8 +334,10 @@ def train_judge_command(
     checked, errors = read_claims(validation, documents)
     for error in errors:
         typer.echo(f"error: {validation}:{error.line}: {error.message}", err=True)
-    rules = SentenceVerifier(make_embedder(settings.embedding))
+    rules = SentenceVerifier(make_embedder(settings.embedding), rated=rated_names(documents))
     if threshold_only:
+        config = (out or JUDGE_DIR) / "judge.json"
+        config.write_text(json.dumps(json.loads(config.read_text()) | {"onnx_int8": int8}, indent=2) + "\n")
         report = refit_threshold(out or JUDGE_DIR, checked, rules, override=override)
         typer.echo(json.dumps(report["validation"]))
         return
@@ -347,6 +353,7 @@ def train_judge_command(
         frozen_layers=frozen_layers,
         max_length=max_length,
         override=override,
+        int8=int8,
         sources=[p.name for p in train],
         progress=typer.echo,
     )

@@ -21,7 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from assistant.core.embeddings import make_embedder  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
-from assistant.core.verification.claimset import read_claims  # noqa: E402
+from assistant.core.verification.claimset import corpus_documents, rated_names, read_claims  # noqa: E402
 from assistant.core.verification.judge import make_judge  # noqa: E402
 from assistant.core.verification.reading import read  # noqa: E402
 from assistant.core.verification.verifier import SentenceVerifier  # noqa: E402
@@ -46,7 +46,9 @@ def main() -> None:
     parser.add_argument("file", nargs="?", default="corpus/eval/claims/dev.jsonl")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    claims, errors = read_claims(Path(args.file))
+    documents = corpus_documents(Settings().corpus_dir)
+    claims, errors = read_claims(Path(args.file), documents)
+    rated = rated_names(documents)  # as answers check: knowing every program's verdict
     assert not errors, errors
     embedder = make_embedder(Settings().embedding)
     embedder.embed_query("load the model")
@@ -55,9 +57,9 @@ def main() -> None:
     assert judge is not None
     judge.support([("load", "the model")])
     verifiers = (
-        ("rules + embedding + judge", SentenceVerifier(embedder, judge=judge)),
-        ("rules + embedding", SentenceVerifier(embedder)),
-        ("rules only", SentenceVerifier(None)),
+        ("rules + embedding + judge", SentenceVerifier(embedder, judge=judge, rated=rated)),
+        ("rules + embedding", SentenceVerifier(embedder, rated=rated)),
+        ("rules only", SentenceVerifier(None, rated=rated)),
     )
     for name, verifier in verifiers:
         times = sorted(measure(verifier, claims, args.rounds))

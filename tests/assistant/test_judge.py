@@ -112,7 +112,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> CrossEncoderJudge:
     return judge
 
 
-def test_onnx_and_pytorch_give_the_same_scores(shipped: CrossEncoderJudge) -> None:
+def test_onnx_and_pytorch_agree(shipped: CrossEncoderJudge) -> None:
     pairs = [
         judge_input("Scared Straight increased delinquency [1].", [SCARED]),
         judge_input("Crime fell by a fifth where lighting improved [1].", [LIGHTING]),
@@ -124,7 +124,13 @@ def test_onnx_and_pytorch_give_the_same_scores(shipped: CrossEncoderJudge) -> No
     assert path.exists()
     by_onnx = shipped.support(pairs)
     by_torch = CrossEncoderJudge().support(pairs)
-    assert by_onnx == pytest.approx(by_torch, abs=1e-3)
+    if shipped.config.onnx_int8:
+        # the int8 graph (weights per channel) that answers run: near PyTorch's scores, the same decisions
+        assert path.name.endswith("-int8.onnx")
+        assert by_onnx == pytest.approx(by_torch, abs=0.06)
+        assert [s >= shipped.threshold for s in by_onnx] == [s >= shipped.threshold for s in by_torch]
+    else:
+        assert by_onnx == pytest.approx(by_torch, abs=1e-3)
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,8 @@ class JudgeConfig:
     frozen_layers: int
     window: int = WINDOW
     override: float = 0.9
+    # run as an int8 graph (weights per channel, like the embedder's): the threshold is fitted on its scores
+    onnx_int8: bool = False
 
     @classmethod
     def load(cls, directory: Path) -> JudgeConfig:
@@ -137,6 +139,7 @@ class JudgeConfig:
             frozen_layers=int(data["frozen_layers"]),
             window=int(data.get("window", WINDOW)),
             override=float(data.get("override", 0.9)),
+            onnx_int8=bool(data.get("onnx_int8", False)),
         )
 
 
@@ -177,7 +180,7 @@ class CrossEncoderJudge:
         if self._onnx_dir is None:
             return None
         digest = hashlib.sha256((self.directory / WEIGHTS).read_bytes()).hexdigest()[:12]
-        return self._onnx_dir / f"judge-{digest}.onnx"
+        return self._onnx_dir / f"judge-{digest}{'-int8' if self.config.onnx_int8 else ''}.onnx"
 
     def _load(self) -> None:
         with self._lock:
@@ -194,7 +197,15 @@ class CrossEncoderJudge:
                     self._net = net
                     self._tokenizer = tokenizer
                     return
-                export_onnx(net, tokenizer, path)
+                if self.config.onnx_int8:
+                    from assistant.core.embeddings import quantize_onnx
+
+                    full = path.with_name(path.name.replace("-int8", ""))
+                    if not full.exists():
+                        export_onnx(net, tokenizer, full)
+                    quantize_onnx(full, path)
+                else:
+                    export_onnx(net, tokenizer, path)
             else:
                 from transformers import AutoTokenizer
 

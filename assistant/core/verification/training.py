@@ -63,7 +63,9 @@ def choose_threshold(rules: SentenceVerifier, claims: list[Claim], scores: Seque
     best: Fit | None = None
     for step in range(1, 20):
         threshold = step / 20
-        judged = SentenceVerifier(rules.embedder, judge=_Recorded(recorded, threshold, override), names=rules.names)
+        judged = SentenceVerifier(
+            rules.embedder, judge=_Recorded(recorded, threshold, override), names=rules.names, rated=rules.rated
+        )
         fit = Fit(threshold, *rates(judged, claims))
         if best is None or fit.cost < best.cost:
             best = fit
@@ -82,6 +84,7 @@ def fit_judge(
     max_length: int,
     override: float,
     sources: list[str],
+    int8: bool = True,
     progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train, save the weights, then choose and save the threshold (`refit_threshold`)."""
@@ -104,6 +107,7 @@ def fit_judge(
         "epochs": epochs,
         "trained_on": sources,
         "training_claims": len(examples),
+        "onnx_int8": int8,
     }
     (out_dir / CONFIG).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return refit_threshold(out_dir, validation_claims, rules, override=override)
@@ -118,7 +122,15 @@ def refit_threshold(
     report = json.loads((out_dir / CONFIG).read_text(encoding="utf-8"))
     override = float(report.get("override", 0.9)) if override is None else override
     checked = [c for c in validation_claims if c.label]
-    scores = CrossEncoderJudge(out_dir).support([pair_of(c) for c in checked])
+    judge = CrossEncoderJudge(out_dir)
+    if judge.config.onnx_int8:
+        # fitted on the int8 graph that answers run, not on PyTorch's scores
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as onnx_dir:
+            scores = CrossEncoderJudge(out_dir, onnx_dir=Path(onnx_dir)).support([pair_of(c) for c in checked])
+    else:
+        scores = judge.support([pair_of(c) for c in checked])
     fit = choose_threshold(rules, checked, scores, override)
     rules_only = rates(rules, checked)
     report |= {

@@ -90,8 +90,11 @@ class SentenceVerifier:
         cache_size: int = 512,
         names: frozenset[str] = frozenset(),
         judge: ClaimJudge | None = None,
+        rated: Callable[[str], Sequence[NamedProgram]] | None = None,
     ) -> None:
         self.embedder = embedder
+        # which programs a text names and their verdicts, when `check` is not given one (claim files)
+        self.rated = rated
         # the learned second reader (judge.py): asked only about sentences every rule accepted
         self.judge = judge
         # proper names known from the evidence base, to recognise one that opens a sentence
@@ -109,6 +112,7 @@ class SentenceVerifier:
         rated: Callable[[str], Sequence[NamedProgram]] | None = None,
     ) -> Verdict:
         """`rated` (linking.RatedNames) tells which programs a text names and the evidence base's verdict on each."""
+        rated = rated or self.rated
         cited = tuple(dict.fromkeys(int(n) for n in CITATION.findall(sentence)))
         claim_text = CITATION.sub("", sentence).strip()
         if not cited:

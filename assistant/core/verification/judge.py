@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 import threading
@@ -200,10 +201,12 @@ class CrossEncoderJudge:
                 if self.config.onnx_int8:
                     from assistant.core.embeddings import quantize_onnx
 
-                    full = path.with_name(path.name.replace("-int8", ""))
-                    if not full.exists():
-                        export_onnx(net, tokenizer, full)
-                    quantize_onnx(full, path)
+                    # the full-precision graph is only the quantiser's input: not kept
+                    full = path.with_name(f".{path.stem}.{os.getpid()}.full.onnx")
+                    try:
+                        quantize_onnx(export_onnx(net, tokenizer, full), path)
+                    finally:
+                        full.unlink(missing_ok=True)
                 else:
                     export_onnx(net, tokenizer, path)
             else:

@@ -229,10 +229,10 @@ def _claim(data: Any, number: int, documents: dict[str, DocumentNames]) -> Claim
 
 
 def verify_claims(
-    verifier: SentenceVerifier, claims: list[Claim], named: Callable[[str], Sequence[NamedProgram]] | None = None
+    verifier: SentenceVerifier, claims: list[Claim], rated: Callable[[str], Sequence[NamedProgram]] | None = None
 ) -> list[ClaimResult]:
-    """Each claim's verdict; `named` (rated_names) gives the verdicts of the programs a claim names."""
-    return [ClaimResult(c, verifier.check(c.claim, c.passages, named)) for c in claims]
+    """Each claim's verdict; `rated` (rated_names) gives the verdicts of the programs a claim names."""
+    return [ClaimResult(c, verifier.check(c.claim, c.passages, rated)) for c in claims]
 
 
 def score(results: list[ClaimResult]) -> ClaimScore | None:

@@ -243,6 +243,8 @@ def rated() -> RatedNames:
         ("DARE is an effective way to prevent drug use [1].", False),
         ("Like LifeSkills Training, D.A.R.E. reduced drug use among pupils [1].", False),
         ("Boot camps, like LifeSkills Training, cut drug use among pupils [1].", False),
+        ("D.A.R.E. has a proven track record in classrooms [1].", False),
+        ("Schools that pair police officers with D.A.R.E. get results [1].", False),
         ("Unlike D.A.R.E., LifeSkills Training reduced drug use among pupils [1].", True),
         ("Rather than D.A.R.E., LifeSkills Training reduced drug use among pupils [1].", True),
         ("D.A.R.E. is taught by police officers in classrooms [1].", True),

@@ -127,6 +127,11 @@ WORKS_PATTERNS = (
     r"\bharmless\b",
     r"\bsafe\s+(?:option|choice|bet|to fund|to use)\b",
     r"\b(?:is|are)\s+(?:one of\s+)?(?:the\s+)?(?:better|well|best)[- ]supported\b",
+    # how an assistant commends a program in other words
+    r"\b(?:pays? off|paid off|delivers? (?:real |strong |clear |measurable )?results|gets? results|"
+    r"(?:makes|made) a (?:real |clear |big |measurable )?difference|has a (?:strong |proven |good )?track record|"
+    r"deserves? (?:funding|support|investment)|worth a try|a (?:safe|good|sound|smart) (?:pick|bet|buy)|"
+    r"(?:backed|supported) by (?:strong|solid|good|robust|clear) evidence|a (?:proven|reliable) (?:way|tool|option))\b",
 )
 FAILS_PATTERNS = (
     r"\b(?:does|do|did|has|have)\s*(?:not|n't)\s+(?:really\s+)?(?:work|succeed|help|pay)\b",
@@ -150,6 +155,10 @@ FAILS_PATTERNS = (
     r"\bpoor (?:use|investment|value|bet|choice)\b",
     r"\b(?:should|could|can) be (?:dropped|abandoned|scrapped|stopped|discontinued)\b",
     r"\bshown not to work\b",
+    # how an assistant warns off a program in other words
+    r"\b(?:falls? short|fell short|does nothing|did nothing|a dead end|(?:has|have) not delivered|"
+    r"did not deliver|does not deliver|no good evidence|"
+    r"not (?:a )?(?:good|wise|sound) (?:use|choice|bet|investment))\b",
 )
 # What a passage says when the evidence cannot tell.
 CANNOT_TELL_PATTERNS = (

@@ -506,9 +506,7 @@ def _scopes_by_sentence(text: str) -> tuple[set[str], set[str]]:
     """Negation scopes sentence by sentence: 'no change. Officials chose...' negates nothing of the second."""
     negated: set[str] = set()
     asserted: set[str] = set()
-    for sentence in sentences(text):
-        words = tokens(sentence)
-        stems = [stem(w) if w[:1].isalpha() else w for w in words]
+    for words, stems in _sentence_words(text):
         n, a = _negation_scopes(words, stems)
         negated |= n
         asserted |= a
@@ -526,10 +524,18 @@ def _by_sentence(find: Callable[[list[str], list[str]], set[str]], text: str) ->
     """`find` over each sentence on its own, so a scope stops at a sentence's end ("rather than deterring
     it. A review found ...": the review is not set aside)."""
     out: set[str] = set()
-    for unit in sentences(text) if _SENTENCE.search(text) else [text]:
-        words = tokens(unit)
-        out |= find(words, [stem(w) if w[:1].isalpha() else w for w in words])
+    for words, stems in _sentence_words(text) if _SENTENCE.search(text) else [_words_and_stems(text)]:
+        out |= find(words, stems)
     return out
+
+
+def _words_and_stems(text: str) -> tuple[list[str], list[str]]:
+    words = tokens(text)
+    return words, [stem(w) if w[:1].isalpha() else w for w in words]
+
+
+def _sentence_words(text: str) -> list[tuple[list[str], list[str]]]:
+    return [_words_and_stems(sentence) for sentence in sentences(text)]
 
 
 def _excluded(words: list[str], stems: list[str]) -> set[str]:

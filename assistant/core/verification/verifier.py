@@ -129,6 +129,7 @@ class SentenceVerifier:
         aligned = read(align(claim, clauses(joined)))
         sentence_of = read(align(claim, sentences(joined)))
         known_names = _names_of(given)
+        named = list(rated(claim_text)) if rated is not None else []  # the programs the sentence names
         verdicts = {p.verdict for p in given if p.verdict}
 
         # Findings, names and numbers: a sentence failing one of these is dropped whatever the judge says.
@@ -137,8 +138,8 @@ class SentenceVerifier:
             or _injected(claim_text, passage.text)
             or _programs(claim, passage, known_names, self.names)
             or _credited(claim_text, sentence_of, passage)
-            or _verdict(claim, passage, verdicts, _praises_others(claim_text, given, rated))
-            or _named_verdict(claim_text, claim, joined, rated)
+            or _verdict(claim, passage, verdicts, named, given, rated)
+            or _named_verdict(claim_text, claim, joined, named, rated)
             or _direction(claim, passage, aligned)
             or _swapped(claim, aligned, sentence_of)
             or _negation(claim, passage, aligned)
@@ -392,15 +393,13 @@ _CANNOT_TELL_CLAUSE = [re.compile(p) for p in lx.CANNOT_TELL_PATTERNS if "mixed"
 
 
 def _praises_others(
-    text: str, given: list[CitedPassage], rated: Callable[[str], Sequence[NamedProgram]] | None
+    named: Sequence[NamedProgram], given: list[CitedPassage], rated: Callable[[str], Sequence[NamedProgram]]
 ) -> bool:
     """The sentence says which other programs work ("hot spots policing and problem-oriented policing are better
     supported than stop and frisk"): it names programs rated effective or promising that no cited document is
     about, and names the cited documents' own programs only as a contrast, if at all."""
-    if rated is None:
-        return False
     cited = {p.document_id for g in given if g.title for p in rated(g.title)}
-    named = [p for p in rated(text) if not p.contrasted]
+    named = [p for p in named if not p.contrasted]
     return (
         any(p.verdict in POSITIVE_VERDICTS and p.document_id not in cited for p in named)
         and not any(p.document_id in cited for p in named)
@@ -408,19 +407,32 @@ def _praises_others(
     )
 
 
-def _verdict(claim: Reading, passage: Reading, verdicts: set[str], praises_others: bool = False) -> Failure:
+def _verdict(
+    claim: Reading,
+    passage: Reading,
+    verdicts: set[str],
+    named: Sequence[NamedProgram] = (),
+    given: list[CitedPassage] | None = None,
+    rated: Callable[[str], Sequence[NamedProgram]] | None = None,
+) -> Failure:
     untested = _untested(claim, passage)
     if untested:
         return untested
     stance = _stance(passage, verdicts)
     # a sentence pointing from a program rated harmful, no effect or mixed to better-supported ones is not
-    # about the cited program
-    elsewhere = praises_others and bool(verdicts & NEGATIVE_VERDICTS)
-    if claim.works and not claim.fails and not elsewhere:
+    # about the cited program (asked only of a sentence saying something works)
+    works = claim.works and not claim.fails
+    elsewhere = (
+        works
+        and bool(verdicts & NEGATIVE_VERDICTS)
+        and rated is not None
+        and _praises_others(named, given or [], rated)
+    )
+    if works and not elsewhere:
         if stance == "negative":
             which = next(iter(verdicts & NEGATIVE_VERDICTS), None) or passage.explicit_verdict
-            rated = f"rated {which}" if which else "that reports no benefit or harm"
-            return "verdict", f"says or implies the program works, citing a passage {rated}"
+            rating = f"rated {which}" if which else "that reports no benefit or harm"
+            return "verdict", f"says or implies the program works, citing a passage {rating}"
         if stance in ("uncertain", None) and passage.cannot_tell:
             return "verdict", "says the program works, citing a passage that says the evidence cannot tell"
     if (
@@ -435,7 +447,11 @@ def _verdict(claim: Reading, passage: Reading, verdicts: set[str], praises_other
 
 
 def _named_verdict(
-    text: str, claim: Reading, passage: str, rated: Callable[[str], Sequence[NamedProgram]] | None
+    text: str,
+    claim: Reading,
+    passage: str,
+    named: Sequence[NamedProgram],
+    rated: Callable[[str], Sequence[NamedProgram]] | None,
 ) -> Failure:
     """A sentence saying a program works, or that it helped, while naming (not as a contrast: "unlike
     D.A.R.E.") a program this evidence base rates harmful, no effect or mixed: dropped whatever document
@@ -443,7 +459,7 @@ def _named_verdict(
     that itself names that program with a benefit ("disorder policing cut crime when ...") lets it stand."""
     if rated is None or claim.fails:
         return None
-    negative = [p for p in rated(text) if p.verdict in NEGATIVE_VERDICTS and not p.contrasted]
+    negative = [p for p in named if p.verdict in NEGATIVE_VERDICTS and not p.contrasted]
     if not negative:
         return None
     credited = {p.document_id for unit in sentences(passage) if _claims_benefit(unit) for p in rated(unit)}

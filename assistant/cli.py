@@ -72,7 +72,11 @@ def plain_answer(response: AskResponse) -> str:
     for section in response.sections:
         label = INTENT_LABELS_FR[section.intent] if french else section.label
         blocks.append(
-            [label] + [f"  - {item.title}: “{plain(item.text)}” [{item.n}]{english}" for item in section.items]
+            [label]
+            + [
+                f"  - {item.title}: “{plain(item.text)}” [{item.n}]{english if item.language != 'fr' else ''}"
+                for item in section.items
+            ]
         )
     for reason in dict.fromkeys(r.reason for r in response.related):
         if french:
@@ -87,7 +91,12 @@ def plain_answer(response: AskResponse) -> str:
             rows.append(f"  - {r.title}" + (f"  [{' · '.join(details)}]" if details else "") + cited)
         blocks.append([heading, *rows])
     if response.citations and not (response.summary or response.prose or response.sections):
-        blocks.append([f"{c.title}: “{plain(c.quote)}” [{c.n}]" for c in response.citations])
+        blocks.append(
+            [
+                f"{c.title}: “{plain(c.quote)}” [{c.n}]{english if c.language != 'fr' else ''}"
+                for c in response.citations
+            ]
+        )
     if response.citations:
         no_link = "pas de lien" if french else "no link"
         blocks.append(["Sources"] + [f"  [{c.n}] {c.title}: {c.url or no_link}" for c in response.citations])
@@ -175,7 +184,7 @@ def calibrate(
     as_json: Annotated[bool, typer.Option("--json", help="End with the result as one JSON line.")] = False,
 ) -> None:
     """Fit the evidence gate to corpus/eval/calibration.yaml (and the French gate to
-    corpus/eval/french-calibration.yaml) and print the settings to use."""
+    corpus/eval/french-calibration.yaml and french-2.yaml) and print the settings to use."""
     from dataclasses import asdict
 
     from assistant.core.calibration import calibrate as fit

@@ -65,6 +65,8 @@ class Chunker:
         digest.update(json.dumps(settings).encode())
         digest.update(doc.metadata.model_dump_json().encode())
         digest.update(doc.content_hash.encode())
+        if doc.language != "en":
+            digest.update(doc.language.encode())
         for block in doc.blocks:
             digest.update(json.dumps([block.section, block.page, block.text]).encode())
         return digest.hexdigest()[:32]
@@ -84,24 +86,26 @@ class Chunker:
         base["fingerprint"] = self.fingerprint(doc)
         version = CHUNK_METADATA_VERSION + self.vectors
         metadata_hash = hashlib.sha256((version + doc.metadata.model_dump_json()).encode()).hexdigest()[:16]
+        language = "" if doc.language == "en" else f"@{doc.language}"  # English chunk ids stay as they were
         chunks: list[Chunk] = []
         seen: set[str] = set()
         for block in doc.blocks:
             if block.section.split(" > ")[0].strip().lower() in _REFERENCE_SECTIONS:
                 continue  # reference lists live in the metadata (`sources`); quoting them answers nothing
             section = block.section
-            prefix = f"{doc.metadata.title} — {section}\n" if section else f"{doc.metadata.title}\n"
+            title = (doc.metadata.title_fr or doc.metadata.title) if doc.language == "fr" else doc.metadata.title
+            prefix = f"{title} — {section}\n" if section else f"{title}\n"
             prefix_tokens = self.count_tokens(prefix)
             if prefix_tokens > self.max_tokens // 3:
                 # An absurdly long heading must not eat the passage's budget.
                 section = section[:80]
-                prefix_tokens = self.count_tokens(f"{doc.metadata.title[:80]} — {section}\n")
+                prefix_tokens = self.count_tokens(f"{title[:80]} — {section}\n")
             budget = max(32, self.chunk_tokens - prefix_tokens)
             for piece in self._splitter(budget).split_text(block.text):
                 text = piece.strip()
                 if not text:
                     continue
-                cid = chunk_id(doc.metadata.id, section, text, metadata_hash)
+                cid = chunk_id(doc.metadata.id, section, text, metadata_hash + language)
                 if cid in seen:  # the same passage twice in one section is indexed once
                     continue
                 seen.add(cid)
@@ -133,6 +137,8 @@ def document_metadata(doc: LoadedDocument, source: str) -> dict[str, MetadataVal
         "title_fr": m.title_fr or "",
         "summary_fr": m.summary_fr or "",
     }
+    if doc.language != "en":
+        meta["language"] = doc.language  # a translation's chunks: French questions quote them, English ones never
     if m.year is not None:
         meta["year"] = m.year
     if m.updated is not None:

@@ -186,12 +186,25 @@ class CorpusSync:
         """Load every file; failures go into the report, never stop the run."""
         docs: dict[str, LoadedDocument] = {}
         by_id: dict[str, str] = {}
+        by_translation: dict[str, str] = {}
         files = list(discover(roots))
         for n, path in enumerate(files, 1):
             self.progress(n, len(files), path.name)
             source = source_key(path)
             try:
                 doc = load_document(path, self.max_file_bytes)
+                if doc.translation_of is not None:
+                    key = f"{doc.metadata.id}@{doc.language}"
+                    if key in by_translation:
+                        raise LoadError(
+                            path,
+                            f"'{doc.metadata.id}' already has a {doc.language} translation in "
+                            f"{by_translation[key]}: keep one",
+                            "id",
+                        )
+                    by_translation[key] = source
+                    docs[source] = doc
+                    continue
                 if doc.metadata.id in by_id:
                     raise LoadError(
                         path,
@@ -218,8 +231,37 @@ class CorpusSync:
                 continue
             by_id[doc.metadata.id] = source
             docs[source] = doc
+        for source in [s for s, d in docs.items() if d.translation_of is not None]:
+            try:
+                self._resolve_translation(docs[source], docs.get(by_id.get(docs[source].metadata.id, "")))
+            except LoadError as exc:
+                report.failed += 1
+                report.errors.append(str(exc))
+                docs.pop(source)
+                self._failed.add(source)
         strip_site_boilerplate([d for d in docs.values() if not d.curated])
         return docs
+
+    def _resolve_translation(self, twin: LoadedDocument, original: LoadedDocument | None) -> None:
+        """A translation takes its original's metadata (verdict, sources, French title): found among this
+        run's files, else the Markdown file beside it (a run given the translation alone)."""
+        if original is None:
+            sibling = twin.path.with_name(twin.path.name.replace(f".{twin.language}.", "."))
+            if sibling != twin.path and sibling.is_file():
+                try:
+                    original = load_document(sibling, self.max_file_bytes)
+                except LoadError:
+                    original = None
+            if original is None or original.metadata.id != twin.metadata.id:
+                raise LoadError(
+                    twin.path,
+                    f"no document with id '{twin.metadata.id}' to translate: ingest the original with it, "
+                    "or correct the id",
+                    "id",
+                )
+        if not original.curated:
+            raise LoadError(twin.path, f"'{twin.metadata.id}' has no metadata of its own to translate", "id")
+        twin.metadata = original.metadata
 
     def run(self, roots: Sequence[Path], rebuild: bool = False, dry_run: bool = False) -> SyncReport:
         started = time.perf_counter()

@@ -32,6 +32,9 @@ class Citation(BaseModel):
     quote: str = Field(description="The passage, verbatim from the document.")
     page: int | None = Field(default=None, description="Page number, for PDFs.")
     relevance_rank: int = Field(default=1, description="1 for the passage that matched the question best.")
+    language: Literal["en", "fr"] = Field(
+        default="en", description="The quote's language: a French answer quotes a document's French twin."
+    )
 
 
 class BottomLine(BaseModel):
@@ -57,6 +60,7 @@ class SectionItem(BaseModel):
     document_id: str
     title: str
     text: str
+    language: Literal["en", "fr"] = Field(default="en", description="The quote's language.")
 
 
 class AnswerSection(BaseModel):

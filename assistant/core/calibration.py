@@ -243,12 +243,16 @@ def calibrate(service: EvidenceService, checks: list[Path], french_checks: list[
         fitted={name: score_gate(fitted_gate, s, y) for name, (s, y) in sets.items()},
         current={name: score_gate(current_gate, s, y) for name, (s, y) in sets.items()},
     )
-    french_path = service.settings.french_scope_examples_path
-    if service.multilingual is not None and french_path.is_file():
-        french_sets = {str(french_path): french_signals(service, french_path)}
+    french_paths = [p for p in service.settings.french_scope_examples_paths if p.is_file()]
+    if service.multilingual is not None and french_paths:
+        french_sets = {str(p): french_signals(service, p) for p in french_paths}
         for check in french_checks or []:
             french_sets[str(check)] = french_signals(service, check)
-        result.french_fit = fit_french(*french_sets[str(french_path)])
+        # fitted on every calibration file together: on a hundred-odd questions the best setting moved
+        # with a dozen of them (see the README)
+        pooled_signals = [x for p in french_paths for x in french_sets[str(p)][0]]
+        pooled_labels = [y for p in french_paths for y in french_sets[str(p)][1]]
+        result.french_fit = fit_french(pooled_signals, pooled_labels)
         for name, (fs, fy) in french_sets.items():
             result.french_fitted[name] = _score_french(result.french_fit.gate(), fs, fy)
             result.french_current[name] = _score_french(service.french_gate, fs, fy)

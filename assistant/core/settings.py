@@ -108,13 +108,13 @@ class RetrievalSettings(BaseModel):
         "beside the answering) before answering from the old one.",
     )
     french_threshold: float = Field(
-        default=0.365,
+        default=0.434,
         description="A French question is covered when its best document is at least this similar (multilingual "
         "encoder), or when it names a program; fitted by `whatworks calibrate` on "
-        "corpus/eval/french-calibration.yaml (checked on corpus/eval/french.yaml).",
+        "corpus/eval/french-calibration.yaml and french-2.yaml (checked on corpus/eval/french.yaml).",
     )
     french_lexical: tuple[float, float] = Field(
-        default=(0.32, 4.0),
+        default=(0.28, 5.0),
         description="Also covered: similarity at least the first value with a French BM25 score at least the "
         "second (a question in the documents' own French words); fitted with the threshold.",
     )
@@ -122,6 +122,11 @@ class RetrievalSettings(BaseModel):
         default=0.05,
         ge=0,
         description="Documents this much less similar than the best one are left out of a French answer.",
+    )
+    french_align: float = Field(
+        default=0.6,
+        description="A French answer gives a quote in the words of the document's French twin when each of its "
+        "sentences has a counterpart there at least this similar (multilingual encoder); else it stays English.",
     )
     multilingual: bool = Field(
         default=True, description="Answer French questions (loads the multilingual encoder on the first one)."
@@ -310,8 +315,9 @@ class Settings(BaseSettings):
         return self.retrieval.context_words or self.corpus_dir / "eval" / "context-words.txt"
 
     @property
-    def french_scope_examples_path(self) -> Path:
-        return self.corpus_dir / "eval" / "french-calibration.yaml"
+    def french_scope_examples_paths(self) -> list[Path]:
+        """The French gate's calibration questions, fitted together (both written blind from the topic list)."""
+        return [self.corpus_dir / "eval" / name for name in ("french-calibration.yaml", "french-2.yaml")]
 
     @property
     def chroma_path(self) -> Path:

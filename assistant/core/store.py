@@ -186,10 +186,14 @@ class ChromaChunkStore:
             n = min(k, self.count())
             if n == 0:
                 return []
+            where = chroma_where(filters)
+            # a French twin's chunks answer French questions only (Chroma's $ne also matches chunks without
+            # the key, which every English chunk is)
+            english = {"language": {"$ne": "fr"}}
             result = self._collection.query(
                 query_embeddings=[list(embedding)],
                 n_results=n,
-                where=chroma_where(filters),
+                where={"$and": [where, english]} if where else english,
                 include=["documents", "metadatas", "distances"],
             )
         except unreachable_errors() as exc:

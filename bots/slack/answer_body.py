@@ -75,7 +75,10 @@ def evidence_blocks(response: AskResponse) -> list[Block]:
     for answer_section in response.sections:
         label = INTENT_LABELS_FR[answer_section.intent] if french else answer_section.label
         lines = [f"*{escape(label)}*"]
-        lines += [f"• {_item_text(item.title, item.text, item.n)}{english_mark}" for item in answer_section.items]
+        lines += [
+            f"• {_item_text(item.title, item.text, item.n)}{english_mark if item.language != 'fr' else ''}"
+            for item in answer_section.items
+        ]
         blocks += [section(piece) for piece in split_text("\n".join(lines))]
     blocks += related_blocks(response.related, french)
     if response.prose:

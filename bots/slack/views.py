@@ -44,7 +44,7 @@ def quotes_view(response: AskResponse) -> dict[str, Any]:
             details.append(escape(truncate(c.section, 200)))
         if c.page is not None:
             details.append(f"p. {c.page}")
-        if french:
+        if french and c.language != "fr":
             details.append(IN_ENGLISH)
         no_link = "pas de lien" if french else NO_LINK
         title = link(c.url, truncate(c.title, 200)) + ("" if is_http_url(c.url) else f" ({no_link})")

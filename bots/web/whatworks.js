@@ -470,7 +470,13 @@
             "li",
             { class: "ww-section-item", "data-document-id": asText(item.document_id) },
             h("span", { class: "ww-item-title", text: `${asText(item.title)}: ` }),
-            quoted(item.text, item.n, ctx, h("span", { class: "ww-item-text" })),
+            quoted(
+              item.text,
+              item.n,
+              ctx,
+              h("span", { class: "ww-item-text", lang: item.language === "fr" ? "fr" : CORPUS_LANG }),
+              item.language === "fr" ? "fr" : CORPUS_LANG,
+            ),
           ),
         ),
       ),
@@ -1262,6 +1268,7 @@
         icon("doc"),
         h("span", { text: T.readSummary }),
       );
+      const quoteLang = citation.language === "fr" ? "fr" : CORPUS_LANG;
       return h(
         "li",
         { class: "ww-source", tabindex: "-1", "data-n": citation.n, "data-document-id": citation.document_id },
@@ -1289,11 +1296,11 @@
         ),
         h(
           "blockquote",
-          { class: "ww-quote", lang: CORPUS_LANG },
+          { class: "ww-quote", lang: quoteLang },
           h("span", { class: "ww-sr", text: `${T.passage}: ` }),
           // Passages are verbatim corpus Markdown, which may carry **bold**.
           renderInline(citation.quote || "", null, h("p")),
-          CORPUS_LANG !== LANG && T.inEnglish ? h("p", { class: "ww-in-english", lang: LANG, text: T.inEnglish }) : null,
+          quoteLang !== LANG && T.inEnglish ? h("p", { class: "ww-in-english", lang: LANG, text: T.inEnglish }) : null,
           where ? h("footer", { text: where }) : null,
         ),
         h(

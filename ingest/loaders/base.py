@@ -41,6 +41,10 @@ class LoadedDocument:
     blocks: list[Block] = field(default_factory=list)
     content_hash: str = ""
     curated: bool = True  # metadata from front matter or a .meta.yaml a curator wrote
+    language: str = "en"
+    # a translation (`lang: fr` in its front matter) of the document with this id: its metadata is that
+    # document's, set once both are loaded (`resolve_translations`)
+    translation_of: str | None = None
     removed: int = 0  # lines of page furniture and record fields taken out
     suggested: SuggestedRating | None = None
 

@@ -104,9 +104,17 @@ def clean_document(
     return title, to_markdown(body)
 
 
+# A translation's front matter: the id of the document it translates and its language; nothing else,
+# since every other field (verdict, sources...) is the original's and must not drift from it.
+TRANSLATION_LANGUAGES = {"fr"}
+_TRANSLATION_FIELDS = {"id", "lang", "title"}
+
+
 def load_markdown(path: Path) -> LoadedDocument:
     text = read_text_file(path)
     front, body = split_front_matter(path, text)
+    if isinstance(front, dict) and "lang" in front:
+        return load_translation(path, front, body)
     if front is not None:
         metadata = validate_metadata(path, front)
         blocks = markdown_blocks(body)
@@ -121,6 +129,37 @@ def load_markdown(path: Path) -> LoadedDocument:
     if not blocks:
         raise LoadError(path, "no readable text once navigation and record fields are removed")
     return uncurated_document(path, derived_title(heading), blocks, cleaning, body)
+
+
+def load_translation(path: Path, front: dict[str, object], body: str) -> LoadedDocument:
+    """A French twin of a document (`id` and `lang: fr`): its sections, quoted to French questions."""
+    lang = str(front.get("lang") or "").strip().lower()
+    if lang not in TRANSLATION_LANGUAGES:
+        raise LoadError(
+            path, f"'lang: {front.get('lang')}' is not a translation language here: use 'fr' (or remove 'lang')", "lang"
+        )
+    extra = sorted(set(map(str, front)) - _TRANSLATION_FIELDS)
+    if extra:
+        raise LoadError(
+            path,
+            f"a translation carries only id, lang and title; '{extra[0]}' belongs in the original document's "
+            "front matter",
+            extra[0],
+        )
+    document_id = str(front.get("id") or "").strip()
+    if not document_id:
+        raise LoadError(path, "a translation needs the 'id' of the document it translates", "id")
+    blocks = markdown_blocks(body)
+    if not blocks:
+        raise LoadError(path, "the translation has no text: write its sections below the '---' line")
+    title = str(front.get("title") or first_heading(body) or document_id)
+    try:
+        metadata = EvidenceMetadata(id=document_id, title=title[:200] if len(title) >= 3 else document_id)
+    except ValueError:
+        raise LoadError(
+            path, f"'{document_id}' is not a document id (lower-case letters, digits, dashes)", "id"
+        ) from None
+    return LoadedDocument(path=path, metadata=metadata, blocks=blocks, language=lang, translation_of=document_id)
 
 
 def load_text(path: Path, metadata: EvidenceMetadata | None) -> LoadedDocument:

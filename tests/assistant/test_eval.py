@@ -25,6 +25,8 @@ from tests.helpers import run_whatworks
         # francophone members' questions, answered from the same (mostly English) evidence
         ("french.yaml", "french-thresholds.yaml", (60, 20, 12)),
         ("french-holdout.yaml", "french-thresholds.yaml", (60, 20, 12)),
+        ("french-2.yaml", "french2-thresholds.yaml", (60, 20, 10)),
+        ("french-holdout2.yaml", "french2-thresholds.yaml", (60, 20, 10)),
     ],
 )
 def test_whatworks_eval_meets_the_thresholds_kept_in_the_repo(

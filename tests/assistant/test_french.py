@@ -38,7 +38,15 @@ def test_a_french_question_about_a_harmful_program_gets_a_french_frame(corpus_se
     assert response.summary[0].verdict.value == "harmful"
     assert "Néfaste" in response.answer
     assert "What works" not in response.answer
-    assert "(en anglais)" in response.answer  # every English quote says so
+    # every English quote says so; a quote given in the words of the document's French twin does not
+    lines = response.answer.splitlines()
+    for item in (i for s in response.sections for i in s.items):
+        line = next(x for x in lines if f"\u201c{item.text}\u201d [{item.n}]" in x)
+        assert line.endswith("(en anglais)") == (item.language == "en"), line
+    for citation in response.citations:
+        line = next(x for x in lines if x.startswith(f"[{citation.n}] "))
+        assert line.endswith("(en anglais)") == (citation.language == "en"), line
+    assert any(c.language == "fr" for c in response.citations)
     assert "**Sources**" in response.answer
     documents = library_of(corpus_service.snapshot()).documents
     named = [(r.document_id, r.title) for r in response.related]
@@ -191,3 +199,82 @@ def test_a_french_follow_up_picks_a_program_by_its_rank(question: str, picked: i
     from assistant.core.answering.followup import french_ordinal
 
     assert french_ordinal(question) == picked
+
+
+def test_a_french_answer_quotes_the_french_twin_where_it_says_the_same(corpus_service: EvidenceService) -> None:
+    """cctv.fr.md carries the CCTV document in French: the cost quote and its cited passage come from it,
+    verbatim and unmarked, and the summary's citation is the French summary."""
+    from pathlib import Path
+
+    twin = (Path(__file__).resolve().parents[2] / "corpus" / "programs" / "cctv.fr.md").read_text(encoding="utf-8")
+    response = corpus_service.ask("Combien coûtent les caméras de surveillance dans les stationnements ?", record=False)
+    assert response.language == "fr"
+    assert response.summary[0].document_id == "cctv"
+    items = [i for s in response.sections if s.intent == "cost" for i in s.items if i.document_id == "cctv"]
+    assert items
+    assert items[0].language == "fr"
+    assert items[0].text in twin
+    assert "aucun chiffre de coût confirmé" in items[0].text
+    cited = {c.n: c for c in response.citations}
+    assert cited[items[0].n].language == "fr"
+    assert cited[items[0].n].quote in twin
+    assert cited[items[0].n].section == "Coût"
+    assert cited[response.summary[0].n].section == "Résumé"
+    assert f"\u201c{items[0].text}\u201d [{items[0].n}] (en anglais)" not in response.answer
+    assert f"\u201c{items[0].text}\u201d [{items[0].n}]" in response.answer
+
+
+def test_a_twin_sentence_that_says_otherwise_is_never_given_for_an_english_quote() -> None:
+    """The counterpart is found by meaning, so a French sentence with other numbers or the opposite polarity
+    could come out nearest: the English quote then stays English."""
+    from assistant.core.chunks import Chunk
+    from assistant.core.crosslingual import TwinAligner, UniversalSentenceEncoder, same_facts
+
+    twin = [
+        Chunk("a", "Les camps de type militaire n'ont pas réduit la récidive.", {"section": "Données"}),
+        Chunk("b", "Une étude a porté sur 1 880 jeunes au Manitoba.", {"section": "Contexte"}),
+    ]
+    aligner = TwinAligner(UniversalSentenceEncoder(), 0.6)
+    same = aligner.align("Boot camps did not reduce reoffending.", twin)
+    assert same is not None
+    assert same.text == twin[0].text
+    assert aligner.align("Boot camps reduced reoffending.", twin) is None  # the polarity differs
+    assert aligner.align("One study followed 1,200 young people in Manitoba.", twin) is None  # another number
+    assert aligner.align("One study followed 1,880 young people in Manitoba.", twin) is not None
+    assert same_facts("an odds ratio of 0.79", "un rapport de cotes de 0,79")
+    assert not same_facts("an odds ratio of 0.79", "un rapport de cotes de 0,97")
+
+
+def test_no_french_answer_of_the_french_sets_shows_an_english_frame_word(corpus_service: EvidenceService) -> None:
+    """Every answer to french.yaml and french-2.yaml (160 questions in and out of scope): no English heading,
+    verdict name, related-programs label or system sentence outside the quotes and the names of outside
+    ratings, and every quote in English marked as such."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from assistant.core.answering.intent import INTENT_LABELS
+    from assistant.core.answering.planning import RELATED_LABELS
+    from assistant.core.evidence import VERDICT_HEADINGS
+    from assistant.core.service import NO_EVIDENCE_TEXT
+
+    english = [*VERDICT_HEADINGS.values(), *INTENT_LABELS.values(), *RELATED_LABELS.values()]
+    english += [NO_EVIDENCE_TEXT, "(no link)", "nearest topics", "has been logged"]
+    eval_dir = Path(__file__).resolve().parents[2] / "corpus" / "eval"
+    questions = []
+    for name in ("french.yaml", "french-2.yaml"):
+        data = yaml.safe_load((eval_dir / name).read_text(encoding="utf-8"))
+        questions += [q["question"] for k in ("questions", "out_of_scope") for q in data[k]]
+    assert len(questions) >= 160
+    for question in questions:
+        response = corpus_service.ask(question, record=False)
+        assert response.language == "fr", question
+        frame = re.sub(r"\u201c.*?\u201d", "\u201c\u201d", response.answer, flags=re.S)  # quotes stay verbatim
+        # so do the names of outside ratings ("Blueprints: Olweus Bullying Prevention Program – Promising")
+        for data in [c.rating_source for c in response.citations] + [b.strength for b in response.summary]:
+            frame = frame.replace(data or "\x00", "")
+        shown = [word for word in english if word in frame]
+        assert not shown, (question, shown)
+        for item in (i for s in response.sections for i in s.items):
+            assert (f"\u201c{item.text}\u201d [{item.n}] (en anglais)" in response.answer) == (item.language == "en")

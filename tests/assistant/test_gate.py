@@ -162,7 +162,7 @@ def test_calibrate_prints_the_shipped_gate_for_the_shipped_calibration_file(corp
     golden = result["fitted"]["corpus/eval/questions.yaml"]
     assert golden["refused"] >= 0.9
     assert golden["answered"] >= 0.95
-    # the French gate too, fitted on french-calibration.yaml and checked on french.yaml
+    # the French gate too, fitted on french-calibration.yaml with french-2.yaml and checked on french.yaml
     french = result["french_fit"]
     assert french["threshold"] == pytest.approx(defaults.french_threshold, abs=0.01)
     assert (french["lexical_floor"], french["lexical_strong"]) == pytest.approx(defaults.french_lexical, abs=0.01)

@@ -245,3 +245,68 @@ def test_the_splitter_counts_each_text_once(tmp_path: Path) -> None:
     chunks = chunker.split(load_document(path, 10_000_000), "long.md")
     assert len(chunks) > 5
     assert len(asked) == len(set(asked))  # the splitter asks again and again; the tokenizer hears each text once
+
+
+def test_a_french_translation_joins_its_document_and_follows_its_metadata(corpus_dir: Path, settings: Settings) -> None:
+    """`cameras.fr.md` (id and lang: fr) is ingested as the French text of `cameras`: its chunks carry the
+    original's verdict and `language: fr`, the English snapshot never sees them, and a changed verdict in
+    the original rewrites them too."""
+    from assistant.core.retrieval import EvidenceSnapshot
+
+    twin = corpus_dir / "cameras.fr.md"
+    twin.write_text(
+        "---\nid: cameras\nlang: fr\n---\n\n# Caméras\n\n## Ce que disent les données\n\n"
+        "Les caméras ont aidé dans les stationnements.\n",
+        encoding="utf-8",
+    )
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert (report.added, report.failed) == (4, 0), report.errors
+    french = {i: m for i, m in index_state(settings).items() if m.get("language") == "fr"}
+    assert [(m["document_id"], m["verdict"], m["section"]) for m in french.values()] == [
+        ("cameras", "effective", "Ce que disent les données")
+    ]
+    with open_chroma(settings) as index:
+        snapshot = EvidenceSnapshot(index.active(), "g1")  # type: ignore[arg-type]
+    assert all(c.metadata.get("language", "en") == "en" for c in snapshot.chunks)
+    assert [c.text for c in snapshot.translations()["cameras"]] == ["Les caméras ont aidé dans les stationnements."]
+    assert [c.text for c in snapshot.documents()["cameras"]] == ["Cameras helped in car parks."]
+
+    doc(corpus_dir, "cameras", "# Cameras\n\n## Evidence\n\nCameras helped in car parks.\n", verdict="mixed")
+    again = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert again.updated == 2, again.documents
+    french = [m for m in index_state(settings).values() if m.get("language") == "fr"]
+    assert [m["verdict"] for m in french] == ["mixed"]
+
+
+@pytest.mark.parametrize(
+    ("front", "field", "says"),
+    [
+        ("id: nothing-here\nlang: fr", "id", "no document with id 'nothing-here' to translate"),
+        ("id: cameras\nlang: de", "lang", "use 'fr'"),
+        ("id: cameras\nlang: fr\nverdict: effective", "verdict", "belongs in the original"),
+        ("lang: fr", "id", "needs the 'id'"),
+    ],
+)
+def test_a_broken_translation_names_its_file_and_field_and_loses_nothing(
+    corpus_dir: Path, settings: Settings, front: str, field: str, says: str
+) -> None:
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    before = index_state(settings)
+    (corpus_dir / "cameras.fr.md").write_text(f"---\n{front}\n---\n\n## Données\n\nDu texte.\n", encoding="utf-8")
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert report.failed == 1
+    assert report.errors[0].startswith(f"{corpus_dir / 'cameras.fr.md'} (field '{field}'): "), report.errors
+    assert says in report.errors[0]
+    assert index_state(settings) == before
+
+
+def test_a_translation_ingested_alone_takes_the_metadata_of_the_file_beside_it(
+    corpus_dir: Path, settings: Settings
+) -> None:
+    twin = corpus_dir / "camps.fr.md"
+    twin.write_text(
+        "---\nid: camps\nlang: fr\n---\n\n## Données\n\nLes camps n'ont eu aucun effet.\n", encoding="utf-8"
+    )
+    report = ingest(settings, FakeEmbedder(), [twin])
+    assert (report.added, report.failed) == (1, 0), report.errors
+    assert [m["verdict"] for m in index_state(settings).values()] == ["no-effect"]

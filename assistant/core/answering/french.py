@@ -3,13 +3,15 @@
 The plan itself is made as for an English question, from an English "shadow" of the French
 one: what it asks (its intent, read from French cue words) and the titles of the documents the
 multilingual search found. Then the frame is French: verdict names, headings, the no-evidence
-reply. A bottom line quotes the document's own French summary when it has one; every English
-quote is marked "(en anglais)".
+reply. A bottom line quotes the document's own French summary when it has one; a supporting quote
+or a cited passage is given in the words of the document's French twin when the twin says the same
+(`TwinAligner`); every English quote left is marked "(en anglais)".
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from assistant.core.answering.planning import AnswerPlan, Frame, Library, render_markdown
 from assistant.core.answering.text import split_sentences
@@ -22,6 +24,8 @@ from assistant.core.answers import (
     Intent,
     Topic,
 )
+from assistant.core.chunks import Chunk
+from assistant.core.crosslingual import TwinAligner
 
 # French cue words for each intent, first match wins; "does it work" is the default.
 _INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
@@ -67,9 +71,15 @@ def english_shadow(question: str, titles: list[str]) -> str:
     return f"{_SHADOWS[french_intent(question)]}: {'; '.join(titles)}"
 
 
-def in_french(plan: AnswerPlan, library: Library) -> AnswerPlan:
+def in_french(
+    plan: AnswerPlan,
+    library: Library,
+    twins: Mapping[str, Sequence[Chunk]] | None = None,
+    aligner: TwinAligner | None = None,
+) -> AnswerPlan:
     """French names for the plan's documents, and bottom lines that quote a document's French summary when it
-    has one; the rest is marked English."""
+    has one. A supporting quote or a cited passage of a document with a French twin is given as the twin's
+    own words for it (`TwinAligner`); the rest is marked English."""
     summary: list[BottomLine] = []
     for line in plan.summary:
         french = _french_finding(library, line.document_id)
@@ -79,16 +89,61 @@ def in_french(plan: AnswerPlan, library: Library) -> AnswerPlan:
         summary.append(line.model_copy(update=update))
     plan.summary = summary
     plan.related = [r.model_copy(update={"title": title_fr(library, r.document_id, r.title)}) for r in plan.related]
+    twins = twins or {}
     for section in plan.sections:
-        section.items = [
-            i.model_copy(update={"title": title_fr(library, i.document_id, i.title)}) for i in section.items
-        ]
+        items = []
+        for item in section.items:
+            fields: dict[str, str] = {"title": title_fr(library, item.document_id, item.title)}
+            aligned = aligner.align(item.text, twins.get(item.document_id, ())) if aligner else None
+            if aligned is not None:
+                fields |= {"text": aligned.text, "language": "fr"}
+            items.append(item.model_copy(update=fields))
+        section.items = items
+    citations = []
+    for citation in plan.citations:
+        changes = {"title": title_fr(library, citation.document_id, citation.title)}
+        summary_fr = _summary_fr(library, citation.document_id)
+        aligned = aligner.passage(citation.quote, twins.get(citation.document_id, ())) if aligner else None
+        if summary_fr and citation.section.lower().startswith("summary"):
+            # a twin leaves the summary out: the French summary of the front matter is the document's own
+            changes |= {"quote": summary_fr, "section": "Résumé", "language": "fr"}
+        elif aligned is not None:
+            changes |= {"quote": aligned.text, "section": aligned.chunk.section, "language": "fr"}
+        else:
+            changes |= {"section": section_fr(citation.section)}
+        citations.append(citation.model_copy(update=changes))
+    plan.citations = citations
     return plan
 
 
-def _french_finding(library: Library, document_id: str) -> str | None:
+# The sections of the evidence base's schema (corpus/README.md), named in French where a French answer
+# cites an English passage: "[2] Cercles de détermination de la peine — En quoi ça consiste (en anglais)".
+SECTIONS_FR = {
+    "summary": "Résumé",
+    "what it is": "En quoi ça consiste",
+    "how it works": "Comment ça fonctionne",
+    "evidence": "Ce que disent les données",
+    "for whom and where it works": "Pour qui et où",
+    "implementation": "Mise en œuvre",
+    "cost": "Coût",
+    "canadian context": "Contexte canadien",
+    "steps": "Étapes",
+    "common pitfalls": "Pièges courants",
+}
+
+
+def section_fr(section: str) -> str:
+    """A section path with the schema's section names in French; other headings as the document has them."""
+    return " > ".join(SECTIONS_FR.get(part.strip().lower(), part.strip()) for part in section.split(">"))
+
+
+def _summary_fr(library: Library, document_id: str) -> str:
     document = library.documents.get(document_id)
-    text = str(document.chunks[0].metadata.get("summary_fr") or "") if document else ""
+    return str(document.chunks[0].metadata.get("summary_fr") or "") if document else ""
+
+
+def _french_finding(library: Library, document_id: str) -> str | None:
+    text = _summary_fr(library, document_id)
     if not text:
         return None
     spans = split_sentences(text)

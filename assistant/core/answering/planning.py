@@ -608,7 +608,7 @@ def render_tail(plan: AnswerPlan, frame: Frame = ENGLISH) -> str:
         single = len(plan.summary) == 1
         for item in section.items:
             who = "" if single else f"{item.title}{frame.colon} "
-            lines.append(f"- {who}\u201c{item.text}\u201d [{item.n}]" + _marked(frame))
+            lines.append(f"- {who}\u201c{item.text}\u201d [{item.n}]" + _marked(frame, item.language))
         lines.append("")
     for reason, label in frame.related_labels.items():
         related = [r for r in plan.related if r.reason == reason]
@@ -655,5 +655,10 @@ def sources_markdown(citations: list[Citation], frame: Frame = ENGLISH) -> str:
         rated += [c.rating_source] if c.rating_source else []
         where = f" — {c.section}" if c.section else ""
         link = f" <{c.url}>" if c.url else f" {frame.no_link}"
-        lines.append(f"[{c.n}] {c.title}{where}" + (f" ({', '.join(rated)})" if rated else "") + link + _marked(frame))
+        lines.append(
+            f"[{c.n}] {c.title}{where}"
+            + (f" ({', '.join(rated)})" if rated else "")
+            + link
+            + _marked(frame, c.language)
+        )
     return "\n".join(lines)

@@ -16,7 +16,7 @@ _NOT_AN_END = re.compile(
     r"|(?<![A-Za-z.])[A-Z]\.(?=\s+(?:[A-Z]\.|[A-Z][a-z]))"
     r"|\b(?:[A-Za-z]\.){2,}"
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]»]?\s+(?=[A-Z0-9À-ÖØ-Þ\"'(\[«])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:'[a-z]+)?")
 _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}(?:[A-Za-z]\b)?")
 STOPWORDS = frozenset(

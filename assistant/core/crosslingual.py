@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -242,9 +242,42 @@ class TwinAligner:
     else it stays English and is marked so.
     """
 
+    CACHE = 20_000  # sentences and passages remembered (about 40 MB); the twins' own come back question after
+    # question, so after the first answers about a document its French text costs nothing to encode
+
     def __init__(self, encoder: MultilingualEncoder, threshold: float) -> None:
         self.encoder = encoder
         self.threshold = threshold
+        self._known: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of `texts`, encoding in one call only those not seen before."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        fresh = self.encoder.encode(missing) if missing else np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            if len(self._known) + len(missing) > self.CACHE:
+                self._known.clear()
+            found = dict(self._known)
+            found.update(zip(missing, fresh, strict=True))
+            self._known.update(zip(missing, fresh, strict=True))
+        return np.asarray([found[t] for t in texts], dtype=np.float32)
+
+    def learn(self, twins: Iterable[Sequence[Chunk]], cache: Path | None = None) -> int:
+        """Encode the twins' passages and sentences ahead of the questions that will quote them (kept on disk
+        in `cache` between starts, as the document vectors are); how many texts."""
+        from assistant.core.answering.text import split_sentences
+
+        texts = [
+            t for twin in twins for c in twin for t in (c.text, *(c.text[s:e] for s, e in split_sentences(c.text)))
+        ]
+        texts = list(dict.fromkeys(texts))[: self.CACHE // 2]
+        if texts:
+            vectors = cached_vectors(cache, "twins-fr", self.encoder, texts, self.encoder.encode)
+            with self._lock:
+                self._known.update(zip(texts, vectors, strict=True))
+        return len(texts)
 
     def align(self, english: str, twin: Sequence[Chunk]) -> Aligned | None:
         from assistant.core.answering.text import split_sentences
@@ -255,7 +288,7 @@ class TwinAligner:
         candidates = [(chunk, s, e) for chunk in twin for s, e in split_sentences(chunk.text)]
         if not wanted or not candidates:
             return None
-        vectors = self.encoder.encode(wanted + [chunk.text[s:e] for chunk, s, e in candidates])
+        vectors = self.vectors(wanted + [chunk.text[s:e] for chunk, s, e in candidates])
         similarity = vectors[: len(wanted)] @ vectors[len(wanted) :].T
         best = similarity.argmax(axis=1)
         weakest = float(similarity[np.arange(len(wanted)), best].min())
@@ -276,7 +309,7 @@ class TwinAligner:
         """The twin's passage nearest a whole English passage (a citation's quote)."""
         if not twin or not english.strip():
             return None
-        vectors = self.encoder.encode([english] + [c.text for c in twin])
+        vectors = self.vectors([english] + [c.text for c in twin])
         similarity = vectors[1:] @ vectors[0]
         i = int(similarity.argmax())
         if float(similarity[i]) < self.threshold or not numbers_of(twin[i].text) <= numbers_of(english):

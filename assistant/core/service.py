@@ -8,6 +8,7 @@ evidence without a restart.
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import logging
 import threading
@@ -424,6 +425,13 @@ class EvidenceService:
             finally:
                 give_back_freed_memory()
                 self._warm.set()
+            if self.aligner is not None:
+                # after readiness: the French twins' sentences, so that French answers quote them in
+                # French without encoding them first (9 ms an answer then, against 80 ms cold)
+                try:
+                    self.aligner.learn(self.snapshot().translations("fr").values(), self.vector_cache)
+                except Exception:
+                    log.exception("could not read the French twins ahead")
 
         self._warm.clear()  # readiness waits for it: a balancer sends questions only to a warm server
         thread = threading.Thread(target=work, name="whatworks-warm-up", daemon=True)
@@ -431,6 +439,13 @@ class EvidenceService:
         return thread
 
     # -- French questions -----------------------------------------------------------------
+    @functools.cached_property
+    def aligner(self) -> TwinAligner | None:
+        """One for the service's life: it remembers the vectors of the twins' sentences it has read."""
+        if self.multilingual is None:
+            return None
+        return TwinAligner(self.multilingual, self.settings.retrieval.french_align)
+
     @property
     def french_gate(self) -> FrenchGate:
         retrieval = self.settings.retrieval
@@ -518,7 +533,7 @@ class EvidenceService:
             plan,
             library,
             snapshot.translations("fr"),
-            TwinAligner(self.multilingual, retrieval.french_align) if self.multilingual is not None else None,
+            self.aligner,
         )
         answer = french.render_markdown_fr(plan)
         for piece in _pieces(answer):

@@ -310,3 +310,24 @@ def test_a_translation_ingested_alone_takes_the_metadata_of_the_file_beside_it(
     report = ingest(settings, FakeEmbedder(), [twin])
     assert (report.added, report.failed) == (1, 0), report.errors
     assert [m["verdict"] for m in index_state(settings).values()] == ["no-effect"]
+
+
+def test_a_translation_is_not_embedded_by_the_english_model(corpus_dir: Path, settings: Settings) -> None:
+    """The English model never searches a twin's chunks, so it does not embed them: each gets a stand-in unit
+    vector drawn from its id (the same at every run), and the English chunks keep the model's vectors."""
+    from ingest.sync import stand_in
+
+    (corpus_dir / "cameras.fr.md").write_text(
+        "---\nid: cameras\nlang: fr\n---\n\n## Données\n\nLes caméras ont aidé.\n\n## Coût\n\nAucun chiffre.\n",
+        encoding="utf-8",
+    )
+    embedder = FakeEmbedder()
+    report = ingest(settings, embedder, [corpus_dir])
+    assert report.embedded == 3  # the three English documents' chunks, not the twin's two
+    with open_chroma(settings) as index:
+        chunks, vectors = index.active().export(sorted(index_state(settings)))  # type: ignore[union-attr]
+    for chunk, vector in zip(chunks, vectors, strict=True):
+        if chunk.metadata.get("language") == "fr":
+            assert list(vector) == pytest.approx(stand_in(chunk.id, embedder.dimension))
+        else:
+            assert list(vector) == pytest.approx(embedder.embed_documents([chunk.context_text()])[0])

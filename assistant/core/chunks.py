@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 MetadataValue = str | int | float | bool
 # Chroma metadata holds scalars only, so list fields are stored twice: joined for display,
@@ -13,13 +15,52 @@ LIST_FIELDS = ("settings", "populations", "countries", "problems")
 FILTER_FIELDS = ("settings", "populations", "countries", "verdict")
 
 
+class Metadata(Mapping[str, MetadataValue]):
+    """A chunk's metadata as read back from the store, in a quarter of a dict's memory: the field names and
+    where each value sits are shared by every chunk with the same fields, the values are a tuple. At
+    100,000 chunks of about 30 fields each, dicts took about 120 MB of a snapshot."""
+
+    __slots__ = ("_index", "_values")
+    _layouts: ClassVar[dict[tuple[str, ...], dict[str, int]]] = {}
+
+    def __init__(self, fields: Mapping[str, MetadataValue]) -> None:
+        names = tuple(sys.intern(k) for k in sorted(fields))  # the store gives fields in no fixed order
+        index = self._layouts.get(names)
+        if index is None:
+            if len(self._layouts) > 4096:  # a store of very varied fields: keep memory bounded all the same
+                self._layouts.clear()
+            index = self._layouts[names] = {k: i for i, k in enumerate(names)}
+        self._index = index
+        # every chunk of a document carries its title, summaries and sources: one string, not one per chunk
+        self._values = tuple(sys.intern(v) if isinstance(v := fields[k], str) else v for k in names)
+
+    def __getitem__(self, key: str) -> MetadataValue:
+        return self._values[self._index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        i = self._index.get(key)
+        return default if i is None else self._values[i]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return f"Metadata({dict(self)!r})"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A passage quoted verbatim from one document, with the metadata of that document."""
 
     id: str
     text: str
-    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
     @property
     def document_id(self) -> str:
@@ -66,7 +107,7 @@ def list_metadata(field_name: str, values: list[str]) -> dict[str, MetadataValue
     return out
 
 
-def matches_filters(metadata: dict[str, Any], filters: dict[str, list[str]] | None) -> bool:
+def matches_filters(metadata: Mapping[str, Any], filters: dict[str, list[str]] | None) -> bool:
     """Any value within a field, every field: the same rule as `chroma_where`."""
     if not filters:
         return True

@@ -8,7 +8,6 @@ and a running server notices a new ingestion by the pointer's generation.
 from __future__ import annotations
 
 import math
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -18,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.core.chunks import Chunk, chroma_where, matches_filters
+from assistant.core.chunks import Chunk, Metadata, chroma_where, matches_filters
 from assistant.core.settings import Settings
 
 _PAGE = 2000
@@ -114,10 +113,9 @@ def _matrix(vectors: Any) -> np.ndarray:
     return rows.reshape(len(rows), -1) if len(rows) else np.zeros((0, 0), dtype=np.float32)
 
 
-def _shared(meta: Any) -> dict[str, Any]:
-    """A chunk's metadata with its strings interned: every chunk of a document carries the document's
-    title, summaries and sources, and a snapshot then holds each of them once, not once per chunk."""
-    return {sys.intern(k): sys.intern(v) if isinstance(v, str) else v for k, v in (meta or {}).items()}
+def _shared(meta: Any) -> Metadata:
+    """A chunk's metadata in the snapshot's compact form (`Metadata`: strings shared, values in a tuple)."""
+    return Metadata(meta or {})
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

@@ -334,7 +334,10 @@ def numbers_of(text: str) -> set[str]:
 
 def same_facts(english: str, french: str) -> bool:
     """What a French sentence must share with the English one it stands for: every number, and whether it
-    denies something. A counterpart found by meaning alone could say the opposite of a finding."""
+    denies something. A counterpart found by meaning alone could say the opposite of a finding. Fewer
+    numbers is not enough: measured, it let "hospital admissions for violence were about 25% lower
+    (...) El Salvador: municipalities saw decreases" stand as the El Salvador half alone, and "$99.6
+    billion" as a sentence naming the report without it."""
     negated_en = bool(_NEGATION_EN.search(english))
     negated_fr = bool(_NEGATION_FR.search(french))
     return numbers_of(english) == numbers_of(french) and negated_en == negated_fr

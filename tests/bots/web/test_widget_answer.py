@@ -202,6 +202,32 @@ def test_a_french_widget_says_its_headings_in_french(live_server: Any, open_page
     widget.shot("34-french-structure")
 
 
+def test_a_french_answer_marks_only_its_english_quotes(live_server: Any, open_page: Callable[..., Any]) -> None:
+    """A quote given in the words of a document's French twin (`language: fr`) is French and unmarked; an
+    English one keeps "(en anglais)", in the sections and in the sources."""
+    howto = section("howto", "Setting it up", [(4, "Former d'abord les mentors."), (5, "Crime fell by 21%.")])
+    howto["items"][0]["language"] = "fr"
+    response = every_part(sections=[howto], language="fr")
+    response.citations[3] = response.citations[3].model_copy(
+        update={"quote": "Former d'abord les mentors.", "section": "Mise en œuvre", "language": "fr"}
+    )
+    widget = french_page(live_server, open_page)
+    answer_with(widget.page, [response])
+    widget.open()
+    widget.ask("Comment mettre en place le mentorat ?")
+    reply = widget.answer()
+
+    items = reply.locator(".ww-section-item")
+    expect(items.nth(0).locator(".ww-item-text")).to_have_attribute("lang", "fr")
+    expect(items.nth(0).locator(".ww-in-english")).to_have_count(0)
+    expect(items.nth(1).locator(".ww-in-english")).to_have_text("(en anglais)")
+    reply.locator(".ww-sources summary").click()
+    expect(reply.locator(".ww-source[data-n='4'] .ww-quote")).to_have_attribute("lang", "fr")
+    expect(reply.locator(".ww-source[data-n='4'] .ww-in-english")).to_have_count(0)
+    expect(reply.locator(".ww-source[data-n='5'] .ww-in-english")).to_have_text("(en anglais)")
+    widget.shot("35-french-twin-quotes")
+
+
 def test_a_follow_up_sends_the_earlier_answers_question_id(live_server: Any, open_page: Callable[..., Any]) -> None:
     widget = open_page(f"{live_server.url}/")
     sent = answer_with(widget.page, [every_part(question_id="q-first"), every_part(question_id="q-second")])

@@ -55,8 +55,16 @@ def identify(text: str, hint: Language | None = None) -> str:
         # Chinese, Arabic, Cyrillic...: no English or French question is mostly in another script
         language, _ = _identifier(OTHERS).classify(text)
         return str(language)
-    if len(text.split()) >= MIN_WORDS:
-        language, probability = _identifier(LANGUAGES + OTHERS).classify(text)
-        if language not in LANGUAGES and probability >= OTHER_SURE:
-            return str(language)
-    return detect_language(text, hint)
+    if len(text.split()) < MIN_WORDS:
+        return detect_language(text, hint)
+    # one pass gives both answers: the probabilities are a softmax over the languages set, so English's
+    # and French's shares renormalised are what a classifier set to those two alone would give
+    ranked = dict(_identifier(LANGUAGES + OTHERS).rank(text))
+    language, probability = max(ranked.items(), key=lambda item: item[1])
+    if language not in LANGUAGES and probability >= OTHER_SURE:
+        return str(language)
+    english, french = ranked.get("en", 0.0), ranked.get("fr", 0.0)
+    if english + french <= 0.0:
+        return detect_language(text, hint)  # both underflowed beside a surer third language
+    ours: Language = "fr" if french > english else "en"
+    return ours if max(english, french) / (english + french) >= SURE or hint is None else hint

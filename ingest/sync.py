@@ -245,9 +245,9 @@ class CorpusSync:
         for source in [s for s, d in docs.items() if d.translation_of is not None]:
             try:
                 self._resolve_translation(docs[source], docs.get(by_id.get(docs[source].metadata.id, "")))
-            except LoadError as exc:
+            except Exception as exc:  # as for any file: its failure is its own, never the run's
                 report.failed += 1
-                report.errors.append(str(exc))
+                report.errors.append(str(exc) if isinstance(exc, LoadError) else f"{source}: {unexpected(exc)}")
                 docs.pop(source)
                 self._failed.add(source)
         strip_site_boilerplate([d for d in docs.values() if not d.curated])
@@ -261,7 +261,7 @@ class CorpusSync:
             if sibling != twin.path and sibling.is_file():
                 try:
                     original = load_document(sibling, self.max_file_bytes)
-                except LoadError:
+                except Exception:  # the original's own run reports why; here it is only missing
                     original = None
             if original is None or original.metadata.id != twin.metadata.id:
                 raise LoadError(
@@ -329,12 +329,15 @@ class CorpusSync:
             pending.append((source, to_write, old_ids - new_ids))
 
         stale_sources = [s for s in ids_by_source if s not in self._failed and _in_scope(s, roots) and s not in docs]
+        # a renamed file's chunks keep their ids (they do not depend on the path): written under the new name,
+        # they must not be deleted with the old one
+        current = {c.id for _, chunks, _ in pending for c in chunks}
         report.deleted = len(stale_sources)
 
         if not dry_run and target is not None:
             self._write(target, pending, report)
             for source in stale_sources:
-                target.delete(sorted(ids_by_source[source]))
+                target.delete(sorted(ids_by_source[source] - current))
             if rebuild and self.index is not None:
                 self._carry_over_failed(previous, target)
                 self.index.activate(target)  # type: ignore[arg-type]

@@ -305,17 +305,6 @@ class TwinAligner:
             return None
         return Aligned(chunk, french, weakest)
 
-    def passage(self, english: str, twin: Sequence[Chunk]) -> Aligned | None:
-        """The twin's passage nearest a whole English passage (a citation's quote)."""
-        if not twin or not english.strip():
-            return None
-        vectors = self.vectors([english] + [c.text for c in twin])
-        similarity = vectors[1:] @ vectors[0]
-        i = int(similarity.argmax())
-        if float(similarity[i]) < self.threshold or not numbers_of(twin[i].text) <= numbers_of(english):
-            return None
-        return Aligned(twin[i], twin[i].text, float(similarity[i]))
-
 
 _NUMBER = re.compile(r"[1-9]\d{0,2}(?:[ \u00a0\u202f,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|without|nor|none|neither|cannot)\b|n't\b", re.I)

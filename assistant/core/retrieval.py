@@ -87,7 +87,7 @@ class EvidenceSnapshot:
         self.chunks = chunks
         self.row = {c.id: i for i, c in enumerate(chunks)}
         self.vectors = matrix[: len(chunks)] if chunks else np.zeros((0, 1), dtype=np.float32)
-        self.reused = len(kept)
+        self.reused = sum(1 for i in kept if i not in self.translated)  # English chunks, as len() counts
         self.stem = stem
         if previous is not None and previous.stem == stem:
             # the lexical parts change by the chunks that came and went: a one-file ingestion at 100,000

@@ -218,8 +218,12 @@ def test_a_french_answer_quotes_the_french_twin_where_it_says_the_same(corpus_se
     cited = {c.n: c for c in response.citations}
     assert cited[items[0].n].language == "fr"
     assert cited[items[0].n].quote in twin
-    assert cited[items[0].n].section == "Coût"
-    assert cited[response.summary[0].n].section == "Résumé"
+    # the section stays the English heading (a member opens the English document from it), named in French
+    assert cited[items[0].n].section == "Cost"
+    assert f"[{items[0].n}] Vidéosurveillance (caméras en circuit fermé) — Coût (" in response.answer
+    summary_passage = cited[response.summary[0].n]
+    assert summary_passage.language == "fr"
+    assert summary_passage.quote.startswith(response.summary[0].finding)  # the French summary, whole
     assert f"\u201c{items[0].text}\u201d [{items[0].n}] (en anglais)" not in response.answer
     assert f"\u201c{items[0].text}\u201d [{items[0].n}]" in response.answer
 

@@ -331,3 +331,34 @@ def test_a_translation_is_not_embedded_by_the_english_model(corpus_dir: Path, se
             assert list(vector) == pytest.approx(stand_in(chunk.id, embedder.dimension))
         else:
             assert list(vector) == pytest.approx(embedder.embed_documents([chunk.context_text()])[0])
+
+
+def test_a_renamed_file_keeps_its_chunks_and_an_unreadable_original_fails_only_its_twin(
+    corpus_dir: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunk ids do not depend on the path, so a renamed file's chunks, written under the new name, must not be
+    deleted with the old name; and an original that cannot be read fails its twin, never the run."""
+    import ingest.sync as sync_module
+
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    before = {i for i, m in index_state(settings).items() if m["document_id"] == "cameras"}
+    (corpus_dir / "cameras.md").rename(corpus_dir / "cameras-renamed.md")
+    (corpus_dir / "camps.fr.md").write_text("---\nid: camps\nlang: fr\n---\n\n## Données\n\nAucun effet.\n", "utf-8")
+    (corpus_dir / "camps.md").unlink()
+    real = sync_module.load_document
+
+    def unreadable(path: Path, max_bytes: int):  # type: ignore[no-untyped-def]
+        if path.name == "camps.md":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, max_bytes)
+
+    monkeypatch.setattr(sync_module, "load_document", unreadable)
+    (corpus_dir / "camps.md").write_text("placeholder", encoding="utf-8")
+    report = ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert report.failed == 2  # camps.md unreadable, and so its twin
+    assert any("camps.fr.md" in e for e in report.errors)
+    after = {i for i, m in index_state(settings).items() if m["document_id"] == "cameras"}
+    assert after == before
+    assert {m["source"] for i, m in index_state(settings).items() if i in after} == {
+        str(corpus_dir / "cameras-renamed.md")
+    }

@@ -101,16 +101,19 @@ def in_french(
         section.items = items
     citations = []
     for citation in plan.citations:
-        changes = {"title": title_fr(library, citation.document_id, citation.title)}
+        changes: dict[str, str] = {"title": title_fr(library, citation.document_id, citation.title)}
         summary_fr = _summary_fr(library, citation.document_id)
-        aligned = aligner.passage(citation.quote, twins.get(citation.document_id, ())) if aligner else None
         if summary_fr and citation.section.lower().startswith("summary"):
-            # a twin leaves the summary out: the French summary of the front matter is the document's own
-            changes |= {"quote": summary_fr, "section": "Résumé", "language": "fr"}
-        elif aligned is not None:
-            changes |= {"quote": aligned.text, "section": aligned.chunk.section, "language": "fr"}
-        else:
-            changes |= {"section": section_fr(citation.section)}
+            # a twin leaves the summary out: the French summary of the front matter is the document's own,
+            # the one the bottom line quotes
+            changes |= {"quote": summary_fr, "language": "fr"}
+        elif aligner is not None:
+            # the same rule as a quote: every sentence of the passage with its counterpart, in one run of one
+            # French passage, with the same numbers and polarity; a whole nearest passage could drop a caveat
+            aligned = aligner.align(citation.quote, twins.get(citation.document_id, ()))
+            if aligned is not None:
+                changes |= {"quote": aligned.text, "language": "fr"}
+        # `section` stays the English heading: the document a member opens from the citation is the English one
         citations.append(citation.model_copy(update=changes))
     plan.citations = citations
     return plan
@@ -156,7 +159,9 @@ def title_fr(library: Library, document_id: str, fallback: str) -> str:
     return str(document.chunks[0].metadata.get("title_fr") or "") or fallback if document else fallback
 
 
-FRENCH = Frame(VERDICTS_FR, " :", RELATED_LABELS_FR, "(sans lien)", IN_ENGLISH, INTENT_LABELS_FR)
+FRENCH = Frame(
+    VERDICTS_FR, " :", RELATED_LABELS_FR, "(sans lien)", IN_ENGLISH, INTENT_LABELS_FR, lambda s: section_fr(s)
+)
 
 
 def render_markdown_fr(plan: AnswerPlan) -> str:

@@ -582,6 +582,7 @@ class Frame:
     no_link: str
     english: str = ""
     section_labels: Mapping[Intent, str] | None = None
+    section_name: Callable[[str], str] | None = None  # a cited passage's section, named in the frame's language
 
 
 RELATED_LABELS = {"alternative": "Better-supported alternatives", "see-also": "Also in the evidence base"}
@@ -653,7 +654,8 @@ def sources_markdown(citations: list[Citation], frame: Frame = ENGLISH) -> str:
     for c in citations:
         rated = [frame.verdicts[c.verdict].lower()] if c.kind in RATED_KINDS else []
         rated += [c.rating_source] if c.rating_source else []
-        where = f" — {c.section}" if c.section else ""
+        section = frame.section_name(c.section) if frame.section_name and c.section else c.section
+        where = f" — {section}" if section else ""
         link = f" <{c.url}>" if c.url else f" {frame.no_link}"
         lines.append(
             f"[{c.n}] {c.title}{where}"

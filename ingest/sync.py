@@ -199,6 +199,17 @@ class CorpusSync:
         by_id: dict[str, str] = {}
         by_translation: dict[str, str] = {}
         files = list(discover(roots))
+        # an original given alone brings its French twin along: the twin's chunks carry the original's
+        # metadata, so a changed verdict must rewrite them in the same run
+        named = set(files)
+        files += [
+            twin
+            for path in files
+            if path.suffix == ".md"
+            and not path.name.endswith(".fr.md")
+            and (twin := path.with_name(path.name.removesuffix(".md") + ".fr.md")).is_file()
+            and twin not in named
+        ]
         for n, path in enumerate(files, 1):
             self.progress(n, len(files), path.name)
             source = source_key(path)

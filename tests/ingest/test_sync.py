@@ -362,3 +362,14 @@ def test_a_renamed_file_keeps_its_chunks_and_an_unreadable_original_fails_only_i
     assert {m["source"] for i, m in index_state(settings).items() if i in after} == {
         str(corpus_dir / "cameras-renamed.md")
     }
+
+
+def test_an_original_ingested_alone_rewrites_its_twin(corpus_dir: Path, settings: Settings) -> None:
+    (corpus_dir / "cameras.fr.md").write_text(
+        "---\nid: cameras\nlang: fr\n---\n\n## Données\n\nLes caméras ont aidé.\n", encoding="utf-8"
+    )
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    doc(corpus_dir, "cameras", "# Cameras\n\n## Evidence\n\nCameras helped in car parks.\n", verdict="mixed")
+    report = ingest(settings, FakeEmbedder(), [corpus_dir / "cameras.md"])
+    assert (report.updated, report.failed) == (2, 0), report.errors
+    assert {m["verdict"] for m in index_state(settings).values() if m["document_id"] == "cameras"} == {"mixed"}

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.core.chunks import Chunk
-from assistant.core.vectorcache import cached_vectors
+from assistant.core.vectorcache import RememberedVectors, cached_vectors
 
 SUMMARY_CHARS = 700
 
@@ -248,21 +248,7 @@ class TwinAligner:
     def __init__(self, encoder: MultilingualEncoder, threshold: float) -> None:
         self.encoder = encoder
         self.threshold = threshold
-        self._known: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of `texts`, encoding in one call only those not seen before."""
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._known))
-        fresh = self.encoder.encode(missing) if missing else np.zeros((0, 1), dtype=np.float32)
-        with self._lock:
-            if len(self._known) + len(missing) > self.CACHE:
-                self._known.clear()
-            found = dict(self._known)
-            found.update(zip(missing, fresh, strict=True))
-            self._known.update(zip(missing, fresh, strict=True))
-        return np.asarray([found[t] for t in texts], dtype=np.float32)
+        self.vectors = RememberedVectors(encoder.encode, self.CACHE)
 
     def learn(self, twins: Iterable[Sequence[Chunk]], cache: Path | None = None) -> int:
         """Encode the twins' passages and sentences ahead of the questions that will quote them (kept on disk
@@ -275,8 +261,7 @@ class TwinAligner:
         texts = list(dict.fromkeys(texts))[: self.CACHE // 2]
         if texts:
             vectors = cached_vectors(cache, "twins-fr", self.encoder, texts, self.encoder.encode)
-            with self._lock:
-                self._known.update(zip(texts, vectors, strict=True))
+            self.vectors.remember(texts, vectors)
         return len(texts)
 
     def align(self, english: str, twin: Sequence[Chunk]) -> Aligned | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import yaml
+
+from assistant.core.vectorcache import RememberedVectors
 
 # Average-link distance (1 - cosine, Universal Sentence Encoder Multilingual) under which two groups
 # of questions are one topic; fitted on
@@ -55,18 +56,8 @@ class GapGrouper:
     """Groups questions by meaning; each question's vector is computed once and kept."""
 
     def __init__(self, encode: Encode, distance: float = GROUP_DISTANCE) -> None:
-        self._encode = encode
+        self.vectors = RememberedVectors(encode)
         self.distance = distance
-        self._vectors: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-            if missing:
-                for text, vector in zip(missing, self._encode(missing), strict=True):
-                    self._vectors[text] = vector / (np.linalg.norm(vector) or 1.0)
-            return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 1))
 
     def labels(self, texts: Sequence[str]) -> list[int]:
         """A group number per text (average-link clustering on cosine distance)."""

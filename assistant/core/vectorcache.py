@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,33 @@ def _prune(folder: Path, kind: str) -> None:
     entries = sorted(folder.glob(f"{kind}-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)
+
+
+class RememberedVectors:
+    """Unit vectors by text, each text encoded once (in one call with the others it came with) and kept in
+    memory; at most `limit` texts, forgotten all at once when full. For texts a server meets again and
+    again: the questions it groups, the French twins' sentences it quotes."""
+
+    def __init__(self, encode: Callable[[list[str]], Any], limit: int | None = None) -> None:
+        self._encode = encode
+        self.limit = limit
+        self._known: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+            if missing:
+                if self.limit is not None and len(self._known) + len(missing) > self.limit:
+                    self._known.clear()
+                self._put(missing, np.asarray(self._encode(missing), dtype=np.float32))
+            return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Vectors encoded elsewhere (read from disk, say), normalised like the others."""
+        with self._lock:
+            self._put(texts, vectors)
+
+    def _put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else vectors
+        self._known.update(zip(texts, vectors / np.maximum(norms, 1e-9), strict=True))

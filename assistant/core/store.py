@@ -7,7 +7,9 @@ and a running server notices a new ingestion by the pointer's generation.
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -18,7 +20,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.core.chunks import Chunk, Metadata, chroma_where, matches_filters
+from assistant.core.memory import give_back_freed_memory
 from assistant.core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _PAGE = 2000
 
@@ -282,11 +287,21 @@ class ChromaIndex:
                 self._client.delete_collection(name)
 
 
+# How long a replaced embedded Chroma system is left running before it is stopped: a question that took
+# the last snapshot just before a change may still be reading through it.
+RETIRE_AFTER_SECONDS = 30.0
+# The embedded systems in use, by id, with how many connections of this process use each one: a system is
+# stopped only when the last of them has moved on (a test may hold two connections to one directory).
+_SYSTEM_USERS: dict[int, int] = {}
+_SYSTEM_USERS_LOCK = threading.Lock()
+
+
 class ChromaConnection:
     """Owns the Chroma client; `reconnect` re-reads what another process (the ingestion job) wrote."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._system: Any = None
         self.index = self._connect()
 
     def _connect(self) -> ChromaIndex:
@@ -308,6 +323,10 @@ class ChromaConnection:
             path = self.settings.chroma_path
             path.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(path), settings=client_settings)
+            self._system = _shared_system(path)
+            if self._system is not None:
+                with _SYSTEM_USERS_LOCK:
+                    _SYSTEM_USERS[id(self._system)] = _SYSTEM_USERS.get(id(self._system), 0) + 1
         return ChromaIndex(client, self.settings.chroma.collection)
 
     @property
@@ -318,13 +337,41 @@ class ChromaConnection:
         # An embedded client caches its vector index in memory: only a fresh client sees
         # records another process added. A server client is always current.
         if self.embedded:
+            retired = self._system
             _forget_client(self.settings.chroma_path)
             self.index = self._connect()
+            self._retire(retired, RETIRE_AFTER_SECONDS)
         return self.index
 
     def close(self) -> None:
         if self.embedded:
             _forget_client(self.settings.chroma_path)
+            # not stopped here: a client made outside this connection may still use it
+            with _SYSTEM_USERS_LOCK:
+                if self._system is not None and _SYSTEM_USERS.get(id(self._system), 0) > 1:
+                    _SYSTEM_USERS[id(self._system)] -= 1
+                elif self._system is not None:
+                    _SYSTEM_USERS.pop(id(self._system), None)
+            self._system = None
+
+    @staticmethod
+    def _retire(system: Any, after: float) -> None:
+        """Stop a system this connection no longer uses once no connection of this process uses it.
+
+        An embedded system holds its own copy of the vector index (read again by each new client) outside
+        Python's objects; left running, every change to the collection kept one more copy: at 100,000
+        chunks the server grew by about 300 MB at its first change. Stopping it frees that memory."""
+        if system is None:
+            return
+        with _SYSTEM_USERS_LOCK:
+            users = _SYSTEM_USERS.get(id(system), 0) - 1
+            if users > 0:
+                _SYSTEM_USERS[id(system)] = users
+                return
+            _SYSTEM_USERS.pop(id(system), None)
+        timer = threading.Timer(after, _stop, args=(system,))
+        timer.daemon = True
+        timer.start()
 
 
 @contextmanager
@@ -335,6 +382,35 @@ def open_chroma(settings: Settings) -> Iterator[ChromaIndex]:
         yield connection.index
     finally:
         connection.close()
+
+
+def _shared_system(path: Path) -> Any:
+    """The embedded system chromadb shares between the clients of `path` (None for a chromadb without it)."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        return SharedSystemClient._identifier_to_system.get(str(path))
+    except Exception:  # pragma: no cover - a chromadb without this cache
+        return None
+
+
+def _stop(system: Any) -> None:
+    if any(system is s for s in _live_systems()):
+        return  # another client of this directory picked it up again: not ours to stop
+    try:
+        system.stop()
+    except Exception:  # a system half torn down already: nothing more to free
+        log.debug("stopping a retired Chroma system failed", exc_info=True)
+    give_back_freed_memory()
+
+
+def _live_systems() -> list[Any]:
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        return list(SharedSystemClient._identifier_to_system.values())
+    except Exception:  # pragma: no cover
+        return []
 
 
 def _forget_client(path: Path) -> None:

@@ -191,6 +191,8 @@ class CorpusSync:
         self.progress = progress or (lambda done, total, name: None)
         self._store = store
         self._failed: set[str] = set()
+        # translations that could not be joined to an original this run, with the id they translate
+        self._unresolved: dict[str, str] = {}
         self._width: int | None = None  # the embedder's vector size, once known
 
     def load_all(self, roots: Sequence[Path], report: SyncReport) -> dict[str, LoadedDocument]:
@@ -259,7 +261,7 @@ class CorpusSync:
             except Exception as exc:  # as for any file: its failure is its own, never the run's
                 report.failed += 1
                 report.errors.append(str(exc) if isinstance(exc, LoadError) else f"{source}: {unexpected(exc)}")
-                docs.pop(source)
+                self._unresolved[source] = docs.pop(source).metadata.id
                 self._failed.add(source)
         strip_site_boilerplate([d for d in docs.values() if not d.curated])
         return docs
@@ -289,6 +291,7 @@ class CorpusSync:
         started = time.perf_counter()
         report = SyncReport(rebuilt=rebuild, dry_run=dry_run)
         self._failed = set()
+        self._unresolved = {}
         docs = self.load_all(roots, report)
 
         active = (
@@ -340,6 +343,7 @@ class CorpusSync:
             pending.append((source, to_write, old_ids - new_ids))
 
         stale_sources = [s for s in ids_by_source if s not in self._failed and _in_scope(s, roots) and s not in docs]
+        stale_sources += self._orphaned(docs, previous or existing, set(stale_sources), rebuild, report)
         # a renamed file's chunks keep their ids (they do not depend on the path): written under the new name,
         # they must not be deleted with the old one
         current = {c.id for _, chunks, _ in pending for c in chunks}
@@ -406,6 +410,35 @@ class CorpusSync:
                     self._width = len(self.embedder.embed_query("width"))
                 out.append(stand_in(chunk.id, self._width))
         return out
+
+    def _orphaned(
+        self,
+        docs: dict[str, LoadedDocument],
+        indexed: dict[str, dict[str, Any]],
+        deleted: set[str],
+        rebuild: bool,
+        report: SyncReport,
+    ) -> list[str]:
+        """Translations whose original is gone from the index (deleted, not failing): their chunks go too, so a
+        French answer never quotes evidence a curator withdrew. A twin failing beside an original that is still
+        indexed (unreadable this time, say) keeps its chunks, as every failed file does."""
+        english = {d.metadata.id for d in docs.values() if d.translation_of is None}
+        for meta in indexed.values():
+            source = str(meta.get("source", ""))
+            kept = source in self._failed if rebuild else source not in deleted
+            if meta.get("language", "en") == "en" and source not in docs and kept:
+                english.add(str(meta.get("document_id", "")))
+        orphans = []
+        for source, document_id in self._unresolved.items():
+            if document_id in english or not any(str(m.get("source", "")) == source for m in indexed.values()):
+                continue
+            self._failed.discard(source)
+            orphans.append(source)
+            report.errors.append(
+                f"{source}: its original '{document_id}' is no longer in the index, so its French chunks were "
+                "removed too: delete this file, or restore the original"
+            )
+        return orphans
 
     def _carry_over_failed(self, previous: dict[str, dict[str, Any]], target: ChunkStore) -> None:
         """A rebuild keeps the old chunks of files that failed this time: nothing indexed is lost."""

@@ -373,3 +373,23 @@ def test_an_original_ingested_alone_rewrites_its_twin(corpus_dir: Path, settings
     report = ingest(settings, FakeEmbedder(), [corpus_dir / "cameras.md"])
     assert (report.updated, report.failed) == (2, 0), report.errors
     assert {m["verdict"] for m in index_state(settings).values() if m["document_id"] == "cameras"} == {"mixed"}
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_translation_whose_original_was_deleted_leaves_the_index_with_it(
+    corpus_dir: Path, settings: Settings, rebuild: bool
+) -> None:
+    """A curator withdraws `cameras.md` but forgets `cameras.fr.md`: French answers must not go on quoting the
+    withdrawn evidence, so the twin's chunks go too, and the run says which file to delete."""
+    twin = corpus_dir / "cameras.fr.md"
+    twin.write_text("---\nid: cameras\nlang: fr\n---\n\n## Données\n\nLes caméras ont aidé.\n", encoding="utf-8")
+    ingest(settings, FakeEmbedder(), [corpus_dir])
+    assert any(m.get("language") == "fr" for m in index_state(settings).values())
+    (corpus_dir / "cameras.md").unlink()
+    report = ingest(settings, FakeEmbedder(), [corpus_dir], rebuild=rebuild)
+    assert "cameras" not in {m["document_id"] for m in index_state(settings).values()}
+    assert report.failed == 1
+    assert any(e.startswith(f"{twin}: its original 'cameras' is no longer in the index") for e in report.errors), (
+        report.errors
+    )
+    assert any("delete this file, or restore the original" in e for e in report.errors)

@@ -1,6 +1,6 @@
 """Do questions stall while an ingestion runs beside the server? p50/p95 idle, then during a one-file re-ingest.
 
-Usage: python benchmarks/stall.py [--rounds 2] [--seconds 15] [--clients 2] [--index DATA_DIR]
+Usage: python benchmarks/stall.py [--rounds 2] [--seconds 15] [--clients 2] [--index DATA_DIR] [--settle 40]
 
 The real corpus is copied and ingested into a temporary directory, and `whatworks serve` answers on
 a free loopback port. Each round keeps N clients asking the golden set's first 20 questions for the
@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--index", type=Path, help="serve a copy of this ingested data directory")
+    parser.add_argument("--settle", type=float, default=40, help="seconds to wait before the last memory reading")
     parser.add_argument("--touch", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.touch:
@@ -152,6 +153,10 @@ def main() -> None:
                     f"errors {errors}; resident {resident_mb(server.pid):.0f} MB"
                 )
             print(f"resident after the rounds {resident_mb(server.pid):.0f} MB")
+            if args.settle > 0:
+                # a replaced embedded Chroma system is stopped 10 s after the change that replaced it
+                time.sleep(args.settle)
+                print(f"resident {args.settle:.0f} s later {resident_mb(server.pid):.0f} MB")
         finally:
             server.terminate()
             server.wait(timeout=20)

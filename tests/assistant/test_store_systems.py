@@ -30,7 +30,8 @@ def test_a_replaced_system_is_stopped_after_the_grace_and_the_new_one_reads_ever
     assert chunks is not None
     chunks.upsert([Chunk(id="a", text="street lighting", metadata={"document_id": "d"})], [[1.0, 0.0]])
     first = connection._system
-    assert first is not None and _bindings_alive(first)
+    assert first is not None
+    assert _bindings_alive(first)
 
     index = connection.reconnect()
     second = connection._system

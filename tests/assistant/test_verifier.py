@@ -127,7 +127,9 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_checked(tmp_path: Path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [f"{part}{n}.jsonl" for part in ("dev", "holdout") for n in ("", "2", "3")])
+@pytest.mark.parametrize(
+    "name", [f"{part}{n}.jsonl" for part in ("dev", "holdout") for n in ("", "2", "3")] + ["holdout4.jsonl"]
+)
 def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
     """`make test` holds the verifier to corpus/eval/claims/thresholds.yaml on every claim file."""
     result = CliRunner().invoke(
@@ -202,6 +204,13 @@ def test_one_word_turned_into_its_opposite_is_a_flip(verifier: SentenceVerifier)
     ):
         verdict = verifier.check(sentence, {1: passage})
         assert (verdict.supported, verdict.check) == (False, "direction"), verdict.reason
+    before = "Patrols were sent to each hot spot before the evening peak in calls, and the effect was stronger there."
+    for sentence in (
+        "Patrols were sent to each hot spot after the evening peak in calls [1].",
+        "Patrols were sent to each hot spot before the evening peak in calls, and the effect was weaker there [1].",
+    ):
+        verdict = verifier.check(sentence, {1: before})
+        assert (verdict.supported, verdict.check) == (False, "direction"), verdict.reason
     same = "Window locks gave the best protection against burglary of any single measure in the survey [1]."
     assert verifier.check(same, {1: passage}).supported
 
@@ -245,6 +254,9 @@ def rated() -> RatedNames:
         ("Boot camps, like LifeSkills Training, cut drug use among pupils [1].", False),
         ("D.A.R.E. has a proven track record in classrooms [1].", False),
         ("Schools that pair police officers with D.A.R.E. get results [1].", False),
+        ("D.A.R.E. is good value for money for a school board [1].", False),
+        ("D.A.R.E. is a well-supported purchase for a police service [1].", False),
+        ("School boards should treat their D.A.R.E. classes as effective until shown otherwise [1].", False),
         ("Unlike D.A.R.E., LifeSkills Training reduced drug use among pupils [1].", True),
         ("Rather than D.A.R.E., LifeSkills Training reduced drug use among pupils [1].", True),
         ("D.A.R.E. is taught by police officers in classrooms [1].", True),
@@ -290,3 +302,18 @@ def test_verify_claims_reads_the_verdicts_of_the_programs_a_claim_names(tmp_path
     assert (
         row["reason"] == "says or implies a program works while naming D.A.R.E., rated no-effect in this evidence base"
     )
+
+
+def test_a_finding_doubted_further_back_than_a_plain_not_is_a_null_one(verifier: SentenceVerifier) -> None:
+    """'no evidence that ... reduced', 'unlikely to cut': a null finding, on either side of the check."""
+    passage = (
+        "A national study of county records found no evidence that the amnesty events reduced burglary or "
+        "vehicle theft in the following two years."
+    )
+    for faithful in (
+        "The national study found no evidence that the amnesty events reduced burglary [1].",
+        "Amnesty events are unlikely to cut burglary, going by the national study of county records [1].",
+    ):
+        assert verifier.check(faithful, {1: passage}).supported, faithful
+    flipped = verifier.check("The national study found that the amnesty events reduced burglary [1].", {1: passage})
+    assert (flipped.supported, flipped.check) == (False, "negation"), flipped.reason

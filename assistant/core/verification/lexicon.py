@@ -112,11 +112,12 @@ WORKS_PATTERNS = (
     r"\b(?:it|they|this|that|program|programs|programme|programmes|practice|approach|model|intervention|"
     r"initiative|[A-Z][\w.&-]*)\s+(?:really\s+|clearly\s+|actually\s+|generally\s+|still\s+)?(?:works|worked)\b"
     # "projects worked with young people": worked alongside someone, not worked as a program
-    r"(?!\s+(?:mostly\s+|mainly\s+|directly\s+|closely\s+)?(?:with|on|at|as|alongside|through|together|under))",
+    # "the system works by locating sounds": how it operates, not that it succeeds
+    r"(?!\s+(?:mostly\s+|mainly\s+|directly\s+|closely\s+)?(?:with|on|at|as|alongside|through|together|under|by))",
     r"\b(?:does|do|did)\s+(?:really\s+|actually\s+)?work\b",
     r"\bworks?\s+(?:well|for|to|in|against)\b",
     r"\b(?:good|sound|smart|wise|safe|solid|proven|strong|reliable|worthwhile|effective|excellent|great|promising)\s+"
-    r"(?:investment|choice|bet|option|way|approach|strategy|program|programme|practice|tool|model|fit)\b",
+    r"(?:investment|choice|bet|option|way|approach|strategy|program|programme|practice|tool|model|fit|purchase|buy)\b",
     r"\b(?:should|would do well to|are encouraged to|is wise to|can safely|can confidently)\s+"
     r"(?:fund|adopt|invest in|implement|expand|support|use|back|roll out|bring in|choose|rely on)\b",
     r"\bworth\s+(?:funding|it|investing|adopting|supporting|trying|the)\b",
@@ -126,7 +127,10 @@ WORKS_PATTERNS = (
     r"\b(?:shown|proven|proved|found|known)\s+to\s+(?:reduce|prevent|cut|lower|keep|stop|improve|deter|protect)\b",
     r"\bharmless\b",
     r"\bsafe\s+(?:option|choice|bet|to fund|to use)\b",
-    r"\b(?:is|are)\s+(?:one of\s+)?(?:the\s+)?(?:better|well|best)[- ]supported\b",
+    r"\b(?:is|are)\s+(?:one of\s+)?(?:the\s+|a\s+|an\s+)?(?:better|well|best|strongly)[- ]supported\b",
+    # "good value for money", "treat the programs as effective"
+    r"\b(?:good|great|excellent|real|strong|sound)\s+value\b",
+    r"\btreat\w*\s+(?:[\w.'-]+\s+){0,6}as\s+(?:effective|proven|successful|working|a success)\b",
     # how an assistant commends a program in other words
     r"\b(?:pays? off|paid off|delivers? (?:real |strong |clear |measurable )?results|gets? results|"
     r"(?:makes|made) a (?:real |clear |big |measurable )?difference|has a (?:strong |proven |good )?track record|"

@@ -268,6 +268,23 @@ def _negated_at(words: list[str], i: int, span: int = 4) -> bool:
     return False
 
 
+_DOUBT_NOUNS = frozenset("evidence sign signs indication proof".split())
+
+
+def _doubted_at(words: list[str], i: int, span: int = 10) -> bool:
+    """'found no evidence that buy-backs reduced gun crime', 'are unlikely to reduce', 'have yet to be shown to
+    improve': a finding doubted further back than a plain negation reaches, within the same clause."""
+    for j in range(i - 1, max(-1, i - 1 - span), -1):
+        w = words[j].lower()
+        if words[j] in ";:,()—–" or w in {"but", "although", "though", "whereas"}:
+            return False
+        if w == "unlikely" or (w == "yet" and j + 1 < len(words) and words[j + 1].lower() == "to"):
+            return True
+        if w in _DOUBT_NOUNS and j > 0 and words[j - 1].lower() in {"no", "little", "any", "scant"}:
+            return True
+    return False
+
+
 # what a writer advises against expecting: "should not count on curfews to reduce crime", "should not be
 # relied on to prevent", "cannot be assumed to deliver": the effect is claimed neither way. ("has not been
 # shown to reduce" and "is not expected to" say something of the evidence: they stay null findings.)
@@ -339,7 +356,7 @@ def _effects(words: list[str], stems: list[str], lowered: str) -> list[Effect]:
             continue  # "more likely to offend, not less": a contrast, not a second finding
         if _disclaimed_at(words, i):
             continue  # not a finding either way: "should not count on it to cut crime" fits a modest or a null one
-        null = _negated_at(words, i) or _no_more_than_after(words, i)
+        null = _negated_at(words, i) or _doubted_at(words, i) or _no_more_than_after(words, i)
         for outcome, sign in zip(outcomes, signs, strict=True):
             effects.append(Effect(0 if null else sign, outcome, _GROUP_OF.get(outcome or ""), w in comparatives))
     for m in _VALENCED_EFFECT.finditer(lowered):
@@ -570,6 +587,8 @@ def _denied(words: list[str], stems: list[str]) -> set[str]:
         taken = 0
         for j in range(i + 1, min(len(words), i + 6)):
             lw = words[j].lower()
+            if lw in {"whether", "if"}:
+                break  # "made no difference to whether they reoffend": what follows is asked, not denied
             if lw in SKIP_AFTER_NOT or (taken and (lw in STOPWORDS or lw in _FUNCTION or lw.endswith("ly"))):
                 continue
             if lw.isalpha() and lw not in STOPWORDS:
@@ -626,7 +645,8 @@ def _negated_works(text: str) -> bool:
         for m in p.finditer(text):
             before = lowered[max(0, m.start() - 25) : m.start() + len(m.group(0))]
             if re.search(
-                r"\b(?:not|no|never|nor|neither|without|cannot|fail\w*|rather than|instead of|whether|if|unless)\b",
+                r"\b(?:not|no|never|nor|neither|without|cannot|fail\w*|rather than|instead of|whether|if|unless|"
+                r"unlikely|yet to)\b",
                 before,
             ):
                 return True

@@ -489,7 +489,7 @@ _BENEFIT = re.compile(
 _INTENT_OR_DENIAL = re.compile(
     r"\b(?:aim\w*|meant|intend\w*|design\w*|idea|hop\w*|expect\w*|supposed|tr(?:y|ies|ied)|goal|purpose|"
     r"seeks?|sought|claim\w*|believ\w*|thought|assum\w*|promis\w*|not|no|never|nor|neither|without|cannot|"
-    r"fail\w*|little|nothing|rather than|instead of|whether)\b"
+    r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to)\b"
 )
 
 
@@ -522,6 +522,10 @@ _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("best strongest most", "worst weakest least"),
         ("posit favour favor", "negat unfavour unfavor advers"),
         ("benefit gain", "harm loss"),
+        ("stronger", "weaker"),
+        ("buy bought purchas", "sell sold"),
+        ("toward", "away"),
+        ("befor", "after"),
     )
 )
 

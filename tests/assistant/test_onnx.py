@@ -56,7 +56,7 @@ def test_export_onnx_command_exports_then_says_it_is_there(tmp_path: Path, monke
     # the embedding model (int8, quantised from the full-precision export, which is kept) and the judge
     assert [Path(p).name.split("-")[0] for p in said] == ["judge", "model"]
     assert said[1].endswith("-int8v2.onnx")
-    assert said[0].endswith("-int8.onnx")  # the judge runs as int8 too; its full export is not kept
+    assert said[0].endswith("-int8r.onnx")  # the judge runs as int8 too (7-bit weights); its full export is not kept
     files = sorted(p.name for p in tmp_path.glob("*.onnx"))
     assert files == sorted([Path(said[0]).name, Path(said[1]).name, Path(said[1]).name.replace("-int8v2", "")])
     again = CliRunner().invoke(cli, ["export-onnx"])

@@ -347,11 +347,7 @@ class ChromaConnection:
         if self.embedded:
             _forget_client(self.settings.chroma_path)
             # not stopped here: a client made outside this connection may still use it
-            with _SYSTEM_USERS_LOCK:
-                if self._system is not None and _SYSTEM_USERS.get(id(self._system), 0) > 1:
-                    _SYSTEM_USERS[id(self._system)] -= 1
-                elif self._system is not None:
-                    _SYSTEM_USERS.pop(id(self._system), None)
+            _release(self._system)
             self._system = None
 
     @staticmethod
@@ -361,14 +357,8 @@ class ChromaConnection:
         An embedded system holds its own copy of the vector index (read again by each new client) outside
         Python's objects; left running, every change to the collection kept one more copy. At 100,000 chunks,
         40 s after two changes, the server held 1,128 MB with this and 1,384 MB without (benchmarks/stall.py)."""
-        if system is None:
+        if not _release(system):
             return
-        with _SYSTEM_USERS_LOCK:
-            users = _SYSTEM_USERS.get(id(system), 0) - 1
-            if users > 0:
-                _SYSTEM_USERS[id(system)] = users
-                return
-            _SYSTEM_USERS.pop(id(system), None)
         timer = threading.Timer(after, _stop, args=(system,))
         timer.daemon = True
         timer.start()
@@ -382,6 +372,19 @@ def open_chroma(settings: Settings) -> Iterator[ChromaIndex]:
         yield connection.index
     finally:
         connection.close()
+
+
+def _release(system: Any) -> bool:
+    """One connection fewer uses `system`; True when it was the last one."""
+    if system is None:
+        return False
+    with _SYSTEM_USERS_LOCK:
+        users = _SYSTEM_USERS.get(id(system), 0) - 1
+        if users > 0:
+            _SYSTEM_USERS[id(system)] = users
+            return False
+        _SYSTEM_USERS.pop(id(system), None)
+        return True
 
 
 def _shared_system(path: Path) -> Any:

@@ -57,6 +57,19 @@ def llm_service(corpus_settings: Settings, embedder: Embedder, llama_server: str
 
 
 @pytest.mark.slow
+def test_the_word_piece_cap_reaches_the_server(llama_server: str) -> None:
+    """WHATWORKS_LLM__MAX_TOKENS bounds what the real server writes (LangChain's own field did not reach it)."""
+    from assistant.core.answering.generation import make_chat_model
+    from assistant.core.settings import LLMSettings
+
+    model = make_chat_model(LLMSettings(provider="openai", base_url=llama_server, model="smollm2", max_tokens=16))
+    reply = model.invoke([("user", "Write a long story about a town that prevented crime, in twenty paragraphs.")])
+    used = reply.response_metadata["token_usage"]["completion_tokens"]
+    assert 0 < used <= 16, used
+    assert reply.response_metadata["finish_reason"] == "length"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
     ["does street lighting reduce crime?", "is scared straight a good idea for teens?", "does mentoring help kids"],
@@ -147,6 +160,28 @@ def test_supported_sentences_are_kept_and_unsupported_dropped(corpus_service: Ev
     assert "Everyone agrees" not in prose
     assert set(CITATION.findall(prose)) == {str(n)}
     assert "".join(p["text"] for _, p in events) == prose
+
+
+def test_an_uncited_sentence_is_checked_against_its_programs_passage(corpus_service: EvidenceService, embedder) -> None:
+    """Small models forget the [n]: a sentence naming a passage's program is cited to it and checked like
+    any other; one naming no program is dropped; an opening "Yes:" or "No," never reaches the member."""
+    question = "does street lighting reduce crime?"
+    plan = _plan(corpus_service, question)
+    script = (
+        "Yes: across 13 studies, crime fell by 21% on average in areas with improved street lighting. "
+        "The evidence is mixed, with some studies finding no effect. "
+        "Improved street lighting reduced crime overall [1]."
+    )
+    answerer = LLMAnswerer(FakeListChatModel(responses=[script]), embedder)
+    _, (prose, mode, dropped) = drain(answerer.answer_events(question, plan))
+    assert (mode, dropped) == ("llm", 1)
+    assert prose is not None
+    first = prose.split(". ")[0]
+    assert first.startswith("Across 13 studies, crime fell by 21% on average")
+    (placed,) = CITATION.findall(first)
+    assert "street" in plan.passages[int(placed) - 1].chunk.title.lower()
+    assert "mixed" not in prose
+    assert "Yes" not in prose
 
 
 def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: EvidenceService, embedder) -> None:

@@ -36,6 +36,10 @@ def schema_app(
         }
     )
     with open_service(own, embedder) as service:
+        # as a deployed server is: its balancer sends nothing before /readyz, which waits for the warm-up
+        # (a cold first French question, which Hypothesis's random text often is, took over the client's
+        # 10 s on a CPU without VNNI)
+        service.warm_up().join()
         yield create_app(own, embedder, service=service)
 
 

@@ -317,3 +317,47 @@ def test_a_finding_doubted_further_back_than_a_plain_not_is_a_null_one(verifier:
         assert verifier.check(faithful, {1: passage}).supported, faithful
     flipped = verifier.check("The national study found that the amnesty events reduced burglary [1].", {1: passage})
     assert (flipped.supported, flipped.check) == (False, "negation"), flipped.reason
+
+
+MENTORING_EVIDENCE = CitedPassage(
+    _section("programs/mentoring.md", "Evidence"),
+    title="Mentoring for at-risk youth",
+    verdict="effective",
+    aliases=("mentoring", "youth mentoring"),
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The evidence base does not support a positive effect of mentoring on youth outcomes [1].",
+        "Mentoring for at-risk youth showed no positive effects on delinquency [1].",
+        "Mentoring is not a good idea for young people at risk [1].",
+    ],
+)
+def test_denying_an_effective_programs_benefit_is_a_verdict_flip(verifier: SentenceVerifier, sentence: str) -> None:
+    """Written by SmolLM2 about mentoring (rated effective), and accepted before: the evidence 'does not
+    support' a benefit is a claim that the program does not work."""
+    verdict = verifier.check(sentence, {1: MENTORING_EVIDENCE})
+    assert (verdict.supported, verdict.check) == (False, "verdict"), verdict.reason
+
+
+def test_an_uncited_sentence_is_placed_only_on_a_passage_about_the_program_it_names(
+    verifier: SentenceVerifier,
+) -> None:
+    scared = CitedPassage(
+        SCARED_EVIDENCE,
+        "Scared Straight and other juvenile awareness programs",
+        "harmful",
+        ("Scared Straight", "juvenile awareness"),
+    )
+    passages = {1: MENTORING_EVIDENCE, 2: scared}
+    placed = verifier.attribute("Scared Straight increased delinquency among young people.", passages)
+    assert placed == "Scared Straight increased delinquency among young people [2]."
+    assert verifier.check(placed, passages).supported
+    # names neither program: it might fit a passage on another program than the one asked about
+    assert verifier.attribute("The evidence is mixed, with some studies finding no effect.", passages) is None
+    assert verifier.attribute("Mentoring cut delinquency [1].", passages) is None  # cited already
+    # "D.A.R.E." and "DARE" are one name; the acronym in a title's brackets counts
+    dare = CitedPassage(DARE_SUMMARY, "D.A.R.E. (Drug Abuse Resistance Education)", "no-effect")
+    assert verifier.attribute("DARE did not reduce drug use.", {3: dare}) == "DARE did not reduce drug use [3]."

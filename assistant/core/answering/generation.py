@@ -28,6 +28,23 @@ SYSTEM = (
     "comes from, like [1]. Say plainly when a program had no effect or caused harm. Do not add facts, "
     "numbers or programs that are not in the passages."
 )
+# One worked exchange shown before the question. Small local models (SmolLM2-135M here) followed the
+# instruction to cite by the system prompt alone on one CPU and wrote only uncited sentences on another,
+# so every answer fell back; an example of the form is what they copy most reliably. Its programs are
+# invented, so anything copied from it names nothing the passages do and the verifier drops it.
+EXAMPLE_QUESTION = (
+    "Passages:\n"
+    "[1] Night patrol scheme (No effect): Two trials in three towns found that the night patrol scheme did "
+    "not change the number of burglaries reported in the streets it covered.\n"
+    "[2] Neighbour mediation (Promising): One study found that neighbour mediation cut repeat complaints "
+    "about noise, though only in one city.\n"
+    "\n"
+    "Question: does a night patrol scheme reduce burglary?"
+)
+EXAMPLE_ANSWER = (
+    "No: in two trials the night patrol scheme did not change the number of burglaries reported [1]. "
+    "Neighbour mediation is a different approach; one study in one city found it cut repeat noise complaints [2]."
+)
 REWRITE = (
     "Rewrite the user's last question so it can be understood without the conversation. "
     "Reply with the rewritten question only."
@@ -52,7 +69,10 @@ def make_chat_model(settings: LLMSettings) -> Any:
                 base_url=settings.base_url,
                 api_key=settings.api_key,
                 temperature=settings.temperature,
-                max_tokens=settings.max_tokens,  # type: ignore[call-arg]
+                # as `max_tokens` in the body: LangChain sends its own max_tokens as `max_completion_tokens`,
+                # which llama.cpp's server (0.3.x) ignores, and a small model that loops then wrote until
+                # its context was full (1,500 word pieces for one D.A.R.E. answer, against a cap of 160)
+                extra_body={"max_tokens": settings.max_tokens},
                 timeout=settings.timeout_seconds,
                 max_retries=1,
             )
@@ -126,12 +146,21 @@ class LLMAnswerer:
         total = 0
         buffer = ""
         try:
-            stream = self.chat_model.stream([("system", SYSTEM), ("user", passages_prompt(question, selection))])
+            stream = self.chat_model.stream(
+                [
+                    ("system", SYSTEM),
+                    ("user", EXAMPLE_QUESTION),
+                    ("assistant", EXAMPLE_ANSWER),
+                    ("user", passages_prompt(question, selection)),
+                ]
+            )
             for chunk in stream:
                 buffer += str(chunk.content)
                 sentences, buffer = _complete_sentences(buffer)
                 for sentence in sentences:
                     total += 1
+                    sentence = _without_answer_word(sentence)
+                    sentence = self.verifier.attribute(sentence, given) or sentence
                     verdict = self.verifier.check(sentence, given, rated)
                     if verdict.supported:
                         kept.append(sentence)
@@ -141,6 +170,8 @@ class LLMAnswerer:
             last = _LIST_MARK.sub(r"\1", buffer).strip()
             if content_stems(CITATION.sub("", last)):
                 total += 1
+                last = _without_answer_word(last)
+                last = self.verifier.attribute(last, given) or last
                 verdict = self.verifier.check(last, given, rated)
                 if verdict.supported:
                     kept.append(last)
@@ -177,6 +208,17 @@ def cited_passage(passage: Passage) -> CitedPassage:
     meta = passage.chunk.metadata
     aliases = tuple(a for a in str(meta.get("aliases") or "").split("|") if a)
     return CitedPassage(passage.chunk.text, passage.chunk.title, str(meta.get("verdict") or "") or None, aliases)
+
+
+# "No:" or "Yes," opening a sentence answers the question, which no passage can confirm: the verifier
+# checks what follows (the judge read "No: the evidence does not support mentoring" as supported where it
+# rejected the same words without "No:"), and a member sees only that; the bottom lines give the verdict
+_ANSWER_WORD = re.compile(r"^\s*(?:yes|no)\b\s*[,:;.!\u2013\u2014-]\s*(?=\S)", re.I)
+
+
+def _without_answer_word(sentence: str) -> str:
+    rest = _ANSWER_WORD.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
 def _complete_sentences(buffer: str) -> tuple[list[str], str]:

@@ -163,6 +163,11 @@ FAILS_PATTERNS = (
     r"\b(?:falls? short|fell short|does nothing|did nothing|a dead end|(?:has|have) not delivered|"
     r"did not deliver|does not deliver|no good evidence|"
     r"not (?:a )?(?:good|wise|sound) (?:use|choice|bet|investment))\b",
+    # "the evidence does not support a positive effect of mentoring": a denial that it works, said of the evidence
+    r"\b(?:does|do|did)\s*(?:not|n't)\s+support\s+(?:an?\s+|any\s+)?(?:positive\s+|beneficial\s+|real\s+)?"
+    r"(?:effect|benefit|impact)",
+    r"\bno\s+(?:positive|beneficial)\s+(?:effects?|impacts?|results?|outcomes?)\b",
+    r"\bnot a (?:good|wise|sound) idea\b",
 )
 # What a passage says when the evidence cannot tell.
 CANNOT_TELL_PATTERNS = (

@@ -184,6 +184,28 @@ class SentenceVerifier:
             return Verdict(sentence, cited, False, reason, "judge", similarity, overlap)
         return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
 
+    def attribute(self, sentence: str, passages: Mapping[int, str | CitedPassage]) -> str | None:
+        """The sentence cited to the given passage it is about, or None. A writer that leaves a sentence
+        uncited (small models often do) gets it checked like a cited one, against one passage: among those
+        whose program the sentence names (title or alias), the closest. One chance, as if the writer had
+        cited it; and a sentence that names no program ("No: the evidence is mixed.") is never placed,
+        since the passage it happens to fit may be about another program than the one asked about."""
+        claim_text = CITATION.sub("", sentence).strip()
+        if CITATION.search(sentence) or not read(claim_text).content:
+            return None
+        said = _plain(claim_text)
+        named = {
+            n: p
+            for n, p in passages.items()
+            if isinstance(p, CitedPassage) and any(f" {name} " in said for name in _program_names(p))
+        }
+        if not named:
+            return None
+        best = max(named, key=lambda n: (self._similarity(claim_text, [named[n].text]), -n))
+        end = re.search(r"[.!?]*\s*$", claim_text)
+        cut = end.start() if end else len(claim_text)
+        return f"{claim_text[:cut]} [{best}]{claim_text[cut:]}"
+
     def _similarity(self, claim: str, texts: list[str]) -> float:
         if self.embedder is None:
             return 1.0  # words alone decide
@@ -206,6 +228,20 @@ class SentenceVerifier:
 
 
 Failure = tuple[str, str] | None
+
+
+def _plain(text: str) -> str:
+    """Lower case, dots of acronyms dropped, other punctuation as spaces, padded: ' dare works '."""
+    text = re.sub(r"(?<=\w)\.(?=\w)", "", text.lower()).replace(".", " ")
+    return " " + " ".join(re.sub(r"[^\w'-]+", " ", text).split()) + " "
+
+
+def _program_names(passage: CitedPassage) -> list[str]:
+    """What a sentence may call the passage's program: its title (with and without a bracketed acronym),
+    the acronym, and its aliases."""
+    title = passage.title.strip()
+    forms = [title, re.sub(r"\s*\([^)]*\)", "", title), *re.findall(r"\(([^)]{2,12})\)", title), *passage.aliases]
+    return [plain.strip() for plain in dict.fromkeys(_plain(f) for f in forms if f.strip()) if plain.strip()]
 
 
 def align(claim: Reading, units: list[str]) -> str:

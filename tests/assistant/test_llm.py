@@ -67,6 +67,9 @@ def test_the_word_piece_cap_reaches_the_server(llama_server: str) -> None:
     used = reply.response_metadata["token_usage"]["completion_tokens"]
     assert 0 < used <= 16, used
     assert reply.response_metadata["finish_reason"] == "length"
+    # streamed, as answers are: the answerer reads the same reason to drop a cut-off last sentence
+    reasons = [c.response_metadata.get("finish_reason") for c in model.stream([("user", "Tell a long story.")])]
+    assert "length" in reasons, reasons
 
 
 @pytest.mark.slow
@@ -182,6 +185,37 @@ def test_an_uncited_sentence_is_checked_against_its_programs_passage(corpus_serv
     assert "street" in plan.passages[int(placed) - 1].chunk.title.lower()
     assert "mixed" not in prose
     assert "Yes" not in prose
+
+
+def test_a_sentence_cut_off_by_the_word_piece_cap_is_not_shown(corpus_service: EvidenceService, embedder) -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    class CutOff(FakeListChatModel):
+        def _stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            from langchain_core.outputs import ChatGenerationChunk
+
+            yield ChatGenerationChunk(message=AIMessageChunk(content=self.responses[0]))
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={"finish_reason": "length"}))
+
+    question = "does street lighting reduce crime?"
+    plan = _plan(corpus_service, question)
+    n = next(i for i, p in enumerate(plan.passages, 1) if "21%" in p.chunk.text)
+    whole = f"Across 13 studies, crime fell by 21% on average in areas with improved street lighting [{n}]."
+    for ending, shown in (("", True), (" Improved street lighting reduced crime and", False)):
+        answerer = LLMAnswerer(CutOff(responses=[whole + ending]), embedder)
+        _, (prose, mode, _dropped) = drain(answerer.answer_events(question, plan))
+        assert (mode, prose) == ("llm", whole), (ending, prose)
+        assert shown or "reduced crime and" not in (prose or "")
+
+
+def test_a_repeated_sentence_is_shown_once(corpus_service: EvidenceService, embedder) -> None:
+    question = "does street lighting reduce crime?"
+    plan = _plan(corpus_service, question)
+    n = next(i for i, p in enumerate(plan.passages, 1) if "21%" in p.chunk.text)
+    whole = f"Across 13 studies, crime fell by 21% on average in areas with improved street lighting [{n}]."
+    answerer = LLMAnswerer(FakeListChatModel(responses=[f"{whole} {whole}\n{whole}"]), embedder)
+    _, (prose, mode, dropped) = drain(answerer.answer_events(question, plan))
+    assert (prose, mode, dropped) == (whole, "llm", 0)
 
 
 def test_fewer_than_half_supported_falls_back_to_extractive(corpus_service: EvidenceService, embedder) -> None:

@@ -361,3 +361,33 @@ def test_an_uncited_sentence_is_placed_only_on_a_passage_about_the_program_it_na
     # "D.A.R.E." and "DARE" are one name; the acronym in a title's brackets counts
     dare = CitedPassage(DARE_SUMMARY, "D.A.R.E. (Drug Abuse Resistance Education)", "no-effect")
     assert verifier.attribute("DARE did not reduce drug use.", {3: dare}) == "DARE did not reduce drug use [3]."
+
+
+def test_a_copied_clause_does_not_carry_an_invented_one(embedder: Embedder) -> None:
+    """Written by SmolLM2: the first clause is the passage's own, the second invented; the judge read the
+    whole as supported."""
+    from assistant.core.settings import Settings
+    from assistant.core.verification.judge import make_judge
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    verifier = SentenceVerifier(embedder, judge=make_judge(settings.verification, settings.embedding))
+    passage = CitedPassage(
+        _section("rating-schemes/ncps-public-safety-canada.md", "How it maps onto whatworks verdicts"),
+        title="Public Safety Canada's National Crime Prevention Strategy (NCPS)",
+        verdict="not-rated",
+        aliases=("NCPS",),
+    )
+    copied = "Having received NCPS funding does not, by itself, show that a project worked"
+    assert verifier.check(f"{copied} [1].", {1: passage}).supported
+    verdict = verifier.check(
+        f"{copied}; having been funded also increases the likelihood of success in Canada [1].", {1: passage}
+    )
+    assert not verdict.supported
+    assert "beside a clause copied from the passage" in verdict.reason
+
+
+def test_a_heading_or_a_bare_name_is_not_placed_on_a_passage(verifier: SentenceVerifier) -> None:
+    passages = {1: MENTORING_EVIDENCE}
+    assert verifier.attribute("Mentoring for at-risk youth", passages) is None
+    assert verifier.attribute("Mentoring for at-risk youth (youth mentoring).", passages) is None
+    assert verifier.attribute("Mentoring had modest effects on delinquency.", passages) is not None

@@ -52,6 +52,8 @@ REWRITE = (
 # a sentence ends at . ! or ? plus any [n] markers, once more text follows; or at a line break. Not at the
 # last dot of "D.A.R.E." or "U.S.": cut there, "keeps pupils off drugs [1]" would be checked without its name
 _END = re.compile(r"(?:(?<![A-Z]\.[A-Z])\.|[!?])(?:\s*\[\d{1,2}\])*(?=\s+[^\s\[])|\n")
+# a sentence that reached its end: a stop, then perhaps quotes, brackets and [n] markers
+_ENDED = re.compile(r"(?:[.!?][\"'\u201d)]*\s*(?:\[\d{1,2}\]\s*)*|\[\d{1,2}\]\s*[.!?])\s*$")
 _LIST_MARK = re.compile(r"(^|\n)[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")
 
 # the written text (None when the extractive answer stands instead), how it was made, sentences dropped
@@ -154,13 +156,19 @@ class LLMAnswerer:
                     ("user", passages_prompt(question, selection)),
                 ]
             )
+            cut_off = False
             for chunk in stream:
                 buffer += str(chunk.content)
+                # the model stopped at the word-piece cap: what follows the last full sentence is cut off
+                cut_off = cut_off or getattr(chunk, "response_metadata", {}).get("finish_reason") == "length"
                 sentences, buffer = _complete_sentences(buffer)
                 for sentence in sentences:
                     total += 1
                     sentence = _without_answer_word(sentence)
                     sentence = self.verifier.attribute(sentence, given) or sentence
+                    if sentence in kept:  # a model that repeats itself: said once is enough, and counted once
+                        total -= 1
+                        continue
                     verdict = self.verifier.check(sentence, given, rated)
                     if verdict.supported:
                         kept.append(sentence)
@@ -168,12 +176,14 @@ class LLMAnswerer:
                     else:
                         log.info("dropped unsupported sentence (%s): %s", verdict.reason, sentence)
             last = _LIST_MARK.sub(r"\1", buffer).strip()
-            if content_stems(CITATION.sub("", last)):
-                total += 1
+            # "The CMNCP complements CrimeSolutions, and has": half a sentence is never shown (and would have
+            # been cited and checked as if whole)
+            if (not cut_off or _ENDED.search(last)) and content_stems(CITATION.sub("", last)):
                 last = _without_answer_word(last)
                 last = self.verifier.attribute(last, given) or last
+                total += last not in kept
                 verdict = self.verifier.check(last, given, rated)
-                if verdict.supported:
+                if verdict.supported and last not in kept:
                     kept.append(last)
                     yield "delta", {"text": ("" if len(kept) == 1 else " ") + last}
         except Exception:

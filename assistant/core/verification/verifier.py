@@ -158,11 +158,26 @@ class SentenceVerifier:
         overlap = _overlap(claim, passage, known_names)
         similarity = 1.0
         if not doubt:
+            # "Having received NCPS funding does not show that a project worked; having been funded also
+            # increases the likelihood of success": a copied clause carried an invented one past the
+            # judge, so beside a clause copied from the passage, each other clause is read on its own
+            parts = _clauses_of(claim_text)
+            copied = [p for p in parts if any(verbatim_excerpt(p, g.text) for g in given)]
+            for part in (p for p in parts if copied and p not in copied):
+                part_overlap = _overlap(read(part), passage, known_names)
+                part_similarity = self._similarity(part, [p.text for p in given] + [aligned.text])
+                marks = " ".join(f"[{n}]" for n in cited)
+                alone = (
+                    self.judge.support([judge_input(f"{part} {marks}", given)])[0] >= self.judge.threshold
+                    if self.judge is not None
+                    else self._supports(part_overlap, part_similarity)
+                )
+                if not alone:
+                    shown = part if len(part) <= 60 else part[:57] + "..."
+                    reason = f"beside a clause copied from the passage, the clause '{shown}' is not supported by it"
+                    return Verdict(sentence, cited, False, reason, "support", part_similarity, part_overlap)
             similarity = self._similarity(claim_text, [p.text for p in given] + [aligned.text])
-            if not (
-                (overlap >= self.min_overlap and similarity >= self.min_similarity * 0.8)
-                or (similarity >= self.min_similarity and overlap >= self.min_overlap * 0.6)
-            ):
+            if not self._supports(overlap, similarity):
                 doubt = ("support", f"weak support (overlap {overlap:.2f}, similarity {similarity:.2f})")
         if self.judge is None:
             if doubt:
@@ -184,6 +199,11 @@ class SentenceVerifier:
             return Verdict(sentence, cited, False, reason, "judge", similarity, overlap)
         return Verdict(sentence, cited, True, "supported", "support", similarity, overlap)
 
+    def _supports(self, overlap: float, similarity: float) -> bool:
+        return (overlap >= self.min_overlap and similarity >= self.min_similarity * 0.8) or (
+            similarity >= self.min_similarity and overlap >= self.min_overlap * 0.6
+        )
+
     def attribute(self, sentence: str, passages: Mapping[int, str | CitedPassage]) -> str | None:
         """The sentence cited to the given passage it is about, or None. A writer that leaves a sentence
         uncited (small models often do) gets it checked like a cited one, against one passage: among those
@@ -200,6 +220,12 @@ class SentenceVerifier:
             if isinstance(p, CitedPassage) and any(f" {name} " in said for name in _program_names(p))
         }
         if not named:
+            return None
+        # a heading or a bare name ("Community safety and well-being (CSWB) planning") says nothing about it
+        rest = said
+        for name in sorted({n for p in named.values() for n in _program_names(p)}, key=len, reverse=True):
+            rest = rest.replace(f" {name} ", " ")
+        if len(read(rest).content) < 2:
             return None
         best = max(named, key=lambda n: (self._similarity(claim_text, [named[n].text]), -n))
         end = re.search(r"[.!?]*\s*$", claim_text)
@@ -228,6 +254,14 @@ class SentenceVerifier:
 
 
 Failure = tuple[str, str] | None
+
+
+def _clauses_of(text: str) -> list[str]:
+    """The clauses of a sentence joined by semicolons, when there are two or more that each say something."""
+    parts = [p.strip() for p in text.split(";")]
+    if len(parts) < 2 or any(len(read(p).content) < 3 for p in parts):
+        return []
+    return parts
 
 
 def _plain(text: str) -> str:

@@ -64,6 +64,14 @@ def test_a_document_with_french_text_is_quoted_in_french(corpus_service: Evidenc
     assert f"\u201c{line.finding}\u201d [{line.n}] (en anglais)" not in response.answer
 
 
+def test_a_brand_named_in_a_french_question_is_answered(corpus_service: EvidenceService) -> None:
+    """"ShotSpotter" is one word: it was not taken for a program's name, and the French gate refused."""
+    response = corpus_service.ask("ShotSpotter, est-ce que ça vaut son prix pour une ville moyenne?", record=False)
+    assert response.language == "fr"
+    assert not response.no_evidence
+    assert response.citations[0].document_id == "gunshot-detection-technology"
+
+
 def test_a_french_question_the_base_does_not_cover_gets_a_french_refusal(corpus_service: EvidenceService) -> None:
     response = corpus_service.ask("Comment obtenir un permis pour agrandir mon garage?", record=False)
     assert response.language == "fr"

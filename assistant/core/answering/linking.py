@@ -198,8 +198,10 @@ class NameIndex:
 
 def _specific(name: Name) -> bool:
     """ "Mentoring" names a practice but also a word of "drone-mentoring in the Yukon"; "Big Brothers Big
-    Sisters", "MST" and a full title name one program."""
-    return name.acronym or len(name.tokens) >= 2 or (name.is_title and len(name.text) >= 6)
+    Sisters", "MST", a full title and a brand written in camel case ("ShotSpotter", "PredPol") name one
+    program. (A French question naming ShotSpotter was refused: the name was no one-program name.)"""
+    camel = len(name.tokens) == 1 and re.search(r"[a-z][A-Z]", name.text) is not None
+    return name.acronym or camel or len(name.tokens) >= 2 or (name.is_title and len(name.text) >= 6)
 
 
 def _keep_longest(links: list[Link]) -> list[Link]:

@@ -65,7 +65,7 @@ def test_a_document_with_french_text_is_quoted_in_french(corpus_service: Evidenc
 
 
 def test_a_brand_named_in_a_french_question_is_answered(corpus_service: EvidenceService) -> None:
-    """"ShotSpotter" is one word: it was not taken for a program's name, and the French gate refused."""
+    """ "ShotSpotter" is one word: it was not taken for a program's name, and the French gate refused."""
     response = corpus_service.ask("ShotSpotter, est-ce que ça vaut son prix pour une ville moyenne?", record=False)
     assert response.language == "fr"
     assert not response.no_evidence

@@ -391,3 +391,22 @@ def test_a_heading_or_a_bare_name_is_not_placed_on_a_passage(verifier: SentenceV
     assert verifier.attribute("Mentoring for at-risk youth", passages) is None
     assert verifier.attribute("Mentoring for at-risk youth (youth mentoring).", passages) is None
     assert verifier.attribute("Mentoring had modest effects on delinquency.", passages) is not None
+
+
+def test_who_reads_a_finding_and_the_verb_train_are_no_population_or_place(verifier: SentenceVerifier) -> None:
+    """Two faithful claims the rules rejected: 'Canadian councils' is the audience, not a finding about
+    Canada; 'trains bar staff' is no railway."""
+    passage = (
+        "The evaluations of gun buy-backs come from cities in the United States; there is no evaluation "
+        "of a Canadian buy-back among the sources read."
+    )
+    faithful = "Canadian councils should be cautious about applying US gun buy-back findings [1]."
+    kept = verifier.check(faithful, {1: passage})
+    # it was "affirms 'canadian', which the passage denies", a final check; what is left is a word-level
+    # doubt that a sure judge may lift
+    assert kept.check != "negation", kept.reason
+    flipped = verifier.check("A Canadian buy-back was evaluated among the sources read [1].", {1: passage})
+    assert not flipped.supported
+    safer = "Safer Bars trains bar staff and managers to prevent aggression and to deal with it safely."
+    kept = verifier.check(safer + " [1]", {1: safer})
+    assert kept.supported, kept.reason

@@ -318,7 +318,8 @@ PLACE_CLASSES: dict[str, tuple[str, ...]] = {
     "car parks": ("car park", "car parks", "parking", "parkade", "parkades", "garage", "garages"),
     "city centres": ("city centre", "city centres", "city center", "downtown", "town centre", "town centres"),
     "public housing": ("public housing", "social housing", "housing estate", "housing estates", "housing project"),
-    "transit": ("transit", "subway", "bus", "buses", "train", "trains", "station", "stations"),
+    # not "train(s)": in this field it is mostly the verb ("Safer Bars trains bar staff")
+    "transit": ("transit", "subway", "bus", "buses", "railway", "station", "stations"),
     "prisons": ("prison", "prisons", "jail", "jails", "custody", "correctional facility", "penitentiary"),
     "rural": ("rural", "countryside", "small town", "small towns"),
     "bars": ("pub", "pubs", "nightclub", "nightclubs", "licensed premises", "taverns"),

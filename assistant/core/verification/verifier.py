@@ -721,7 +721,9 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     for s in sorted((claim.asserted & _PREDICATES) - claim.negated):
         if s in aligned.negated and s not in aligned.asserted:
             return "negation", f"affirms '{s}', which the finding it restates denies"
-    for s in sorted(passage.denied - ignore):
+    # "Canadian councils should be cautious": the word says who reads the finding, not what it found
+    audience = {stem(w) for w in _AUDIENCE.findall(claim.text)}
+    for s in sorted(passage.denied - ignore - audience):
         # denied everywhere, or denied by the very finding the sentence restates
         if s in claim.asserted and (s not in passage.asserted or (s in aligned.denied and s not in aligned.asserted)):
             return "negation", f"affirms '{s}', which the passage denies"
@@ -732,6 +734,10 @@ def _negation(claim: Reading, passage: Reading, aligned: Reading) -> Failure:
     return None
 
 
+_AUDIENCE = re.compile(
+    r"\b([A-Za-z]+)\s+(?:councils?|municipalities|decision-makers|policymakers|policy-makers|officials|"
+    r"governments|planners)\b"
+)
 # What a finding says happened: a sentence that affirms one the finding negates drops its 'not'.
 _PREDICATES = frozenset(
     """chang show effect affect impact jump differ work help benefit reduc lower cut increas rais rise improv

@@ -124,7 +124,8 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/v1/ask"
         edited = sorted(corpus.rglob("*.md"))[5]
         try:
-            ready = wait_ready(f"http://127.0.0.1:{port}/readyz", server)
+            # a first start at 100,000 chunks with French on encodes 12,500 documents first (about 5 minutes)
+            ready = wait_ready(f"http://127.0.0.1:{port}/readyz", server, timeout=900)
             print(f"ready in {ready:.1f} s, resident {resident_mb(server.pid):.0f} MB")
             for round_ in range(1, args.rounds + 1):
                 idle = ask_for(url, asked, args.clients, args.seconds)

@@ -28,10 +28,11 @@ SYSTEM = (
     "comes from, like [1]. Say plainly when a program had no effect or caused harm. Do not add facts, "
     "numbers or programs that are not in the passages."
 )
-# One worked exchange shown before the question. Small local models (SmolLM2-135M here) followed the
-# instruction to cite by the system prompt alone on one CPU and wrote only uncited sentences on another,
-# so every answer fell back; an example of the form is what they copy most reliably. Its programs are
-# invented, so anything copied from it names nothing the passages do and the verifier drops it.
+# One worked exchange shown before the question, to set the form: short sentences, each with its number.
+# SmolLM2-135M cited by the system prompt alone on one CPU and wrote only uncited sentences on another
+# (an AMD EPYC without VNNI), where every answer then fell back; the example did not change that there
+# (8 of 8 answers still uncited), and placing uncited sentences (SentenceVerifier.attribute) is what did.
+# Its programs are invented, so anything copied from it names nothing the passages do and is dropped.
 EXAMPLE_QUESTION = (
     "Passages:\n"
     "[1] Night patrol scheme (No effect): Two trials in three towns found that the night patrol scheme did "

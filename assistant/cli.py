@@ -319,6 +319,11 @@ def train_judge_command(
         bool,
         typer.Option("--int8/--fp32", help="Answers run the judge as an int8 graph (faster); fit the threshold on it."),
     ] = True,
+    start_from: Annotated[
+        Path | None,
+        typer.Option("--start-from", help="A judge directory to go on training from (default: the packaged encoder)."),
+    ] = None,
+    learning_rate: Annotated[float, typer.Option(min=0.0, max=1e-3)] = 3e-5,
 ) -> None:
     """Fine-tune the verifier's judge on labelled claims (a CPU takes tens of minutes) and write it to --out."""
     from assistant.core.embeddings import make_embedder
@@ -335,6 +340,9 @@ def train_judge_command(
         if not path.is_file():
             typer.echo(f"error: {path}: no such file", err=True)
             raise typer.Exit(2)
+    if start_from is not None and not (start_from / "judge.json").is_file():
+        typer.echo(f"error: --start-from {start_from}: no judge there (judge.json missing)", err=True)
+        raise typer.Exit(2)
     for path in train:
         read, errors = read_claims(path, documents)
         for error in errors:
@@ -365,6 +373,8 @@ def train_judge_command(
         int8=int8,
         sources=[p.name for p in train],
         progress=typer.echo,
+        start=start_from,
+        learning_rate=learning_rate,
     )
     typer.echo(json.dumps(report["validation"]))
 

@@ -33,17 +33,11 @@ from assistant.core.answering.planning import library_of  # noqa: E402
 from assistant.core.embeddings import make_embedder  # noqa: E402
 from assistant.core.runtime import open_service  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
+from assistant.core.verification.oracle import calls_it_effective  # noqa: E402
 from assistant.core.verification.verifier import NEGATIVE_VERDICTS  # noqa: E402
 from benchmarks.load import free_port, wait_ready  # noqa: E402
 from benchmarks.query import ingest_real  # noqa: E402
 
-# a sentence calling a program effective, in the words an LLM uses (as tests/assistant/test_llm.py reads it)
-CALLS_IT_EFFECTIVE = re.compile(
-    r"\b(?:is|are|was|were)\s+(?:an?\s+)?(?:very\s+|highly\s+)?(?:effective|successful|proven|recommended)\b"
-    r"|\b(?:works|worked)\b|\b(?:reduces?|reduced|cuts?|lowers?|lowered|prevents?|prevented)\b",
-    re.I,
-)
-NEGATED = re.compile(r"\b(?:not|no|never|n't|neither|nor|without)\b", re.I)
 SENTENCE = re.compile(r".+?[.!?](?:\s*\[\d{1,2}\])*(?=\s+[^\s\[]|\s*$)", re.S)
 
 
@@ -116,7 +110,7 @@ def main() -> None:
                     counts["placed_kept"] += sum(1 for s in kept if s in placed)
                     for sentence in kept:
                         negative = [p for p in rated(sentence) if p.verdict in NEGATIVE_VERDICTS and not p.contrasted]
-                        if negative and CALLS_IT_EFFECTIVE.search(sentence) and not NEGATED.search(sentence):
+                        if negative and calls_it_effective(sentence):
                             worst.append(sentence)
                     if not args.quiet and response.answer_mode == "llm":
                         print(f"\nQ: {question}\n   {response.prose}")

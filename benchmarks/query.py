@@ -81,6 +81,11 @@ def build_synthetic(settings: Settings, source: Settings, size: int, seed: int =
         assert store is not None
         store.upsert(out_chunks, out_vectors)
         index.mark_changed()
+    if settings.retrieval.multilingual and settings.prepare_multilingual:
+        # as `whatworks-ingest` does: the server then starts without encoding 12,500 documents for French
+        from assistant.core.crosslingual import UniversalSentenceEncoder, prepare_vectors
+
+        prepare_vectors(UniversalSentenceEncoder(), settings.vector_cache, out_chunks)
 
 
 def time_in_process(settings: Settings, embedder, questions: list[str], repeats: int) -> list[float]:

@@ -69,6 +69,8 @@ def main(
             max_file_bytes=int(settings.max_file_mb * 1_000_000),
             batch_size=max(settings.embedding.batch_size, 256),  # chunks per write: fewer, larger upserts
             progress=TerminalProgress(),
+            multilingual=_multilingual(settings),
+            vector_cache=settings.vector_cache,
         )
         started = dt.datetime.now(dt.UTC)
         report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
@@ -85,6 +87,15 @@ def main(
     if as_json:
         typer.echo(json.dumps(report.summary()))
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _multilingual(settings: Settings) -> Any:
+    """The servers' multilingual encoder, when ingestion is to make their vectors ahead."""
+    if not (settings.retrieval.multilingual and settings.prepare_multilingual):
+        return None
+    from assistant.core.crosslingual import UniversalSentenceEncoder
+
+    return UniversalSentenceEncoder()
 
 
 def _record_run(settings: Settings, summary: dict[str, Any], started: dt.datetime) -> None:

@@ -54,10 +54,19 @@ def make_chunker(settings: Settings, embedder: Embedder) -> Chunker:
     return chunker_for(embedder, settings.embedding)
 
 
-def ingest(settings: Settings, embedder: Embedder, roots: Sequence[Path], rebuild: bool = False) -> SyncReport:
-    """Run the same sync the CLI runs, in-process."""
+def ingest(
+    settings: Settings, embedder: Embedder, roots: Sequence[Path], rebuild: bool = False, multilingual: Any = None
+) -> SyncReport:
+    """Run the same sync the CLI runs, in-process (with `multilingual`, making its vectors ahead as the CLI does)."""
     with open_chroma(settings) as index:
-        sync = CorpusSync(index, embedder, make_chunker(settings, embedder), int(settings.max_file_mb * 1e6))
+        sync = CorpusSync(
+            index,
+            embedder,
+            make_chunker(settings, embedder),
+            int(settings.max_file_mb * 1e6),
+            multilingual=multilingual,
+            vector_cache=settings.vector_cache if multilingual is not None else None,
+        )
         return sync.run(list(roots), rebuild=rebuild)
 
 

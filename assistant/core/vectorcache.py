@@ -1,25 +1,30 @@
-"""Vectors kept on disk between runs, for texts a server embeds at every start (the gate's example
-questions, every document for the multilingual search): a restart reads them in milliseconds instead
-of embedding them again for seconds.
+"""Vectors kept on disk between runs, by text: the gate's example questions, every document's and French
+passage's multilingual vector. A server's start reads them in milliseconds instead of encoding them
+for seconds (for 12,500 documents, minutes), and ingestion writes those of the documents it changed,
+so that a server starting after a large ingestion has nothing to encode.
 
-An entry is named by a hash of the encoder's identity and every text, so a changed file, document or
-model makes a new entry; nothing is ever updated in place. A damaged entry is embedded again.
+One file per kind and encoder (`{kind}-{hash of the encoder's identity}.npz`) holds a SHA-1 key per
+text and its vector. A text is looked up by its key, so a changed text, document or model is simply
+missing and encoded, whoever asks first. The file is replaced whole (written aside, then renamed, under
+a lock shared by the processes on this disk); a damaged one is ignored and written anew.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 log = logging.getLogger(__name__)
-KEEP = 16  # entries kept per kind; older ones are removed as new ones are written
+SLACK = 64  # texts beyond twice those asked for before the ones no longer asked for are removed
 
 
 def cached_vectors(
@@ -29,35 +34,90 @@ def cached_vectors(
     texts: Sequence[str],
     encode: Callable[[list[str]], Any],
     known: Mapping[str, np.ndarray] | None = None,
+    prune: bool = True,
 ) -> np.ndarray:
-    """`encode(texts)`, from `folder` when an earlier run wrote it (no folder: always encoded). The
-    entry is named by the encoder's `identity` (its class name when it has none) and the texts.
-    `known`: vectors already in hand by text (the last snapshot's, same encoder); only the other texts
-    are encoded, so one changed document of 12,500 costs one encoding, not 12,500."""
+    """`encode(texts)`, each text's vector read from `folder` when any run wrote it (no folder: all
+    encoded). `known`: vectors already in hand by text (the last snapshot's, same encoder); only the
+    texts found in neither are encoded, so one changed document of 12,500 costs one encoding.
+
+    `prune`: `texts` is everything of this kind that is wanted now (a server's whole snapshot), so once
+    the file holds more than twice as many, the others are dropped. Ingestion adds without pruning: the
+    vectors it writes are for documents the server has not read yet."""
     if folder is None or not texts:
         return _encode_missing(texts, encode, known)
-    identity = str(getattr(encoder, "identity", type(encoder).__name__))
-    digest = hashlib.sha256(identity.encode())
-    for text in texts:
-        digest.update(b"\x1e" + text.encode())
-    path = folder / f"{kind}-{digest.hexdigest()[:24]}.npy"
-    try:
-        vectors = np.load(path, allow_pickle=False)
-        if vectors.shape[0] == len(texts):
-            return vectors.astype(np.float32, copy=False)
-    except (OSError, ValueError):
-        pass  # absent, or damaged: embedded again below
-    vectors = _encode_missing(texts, encode, known)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-        with partial.open("wb") as f:
-            np.save(f, vectors)
-        partial.replace(path)
-        _prune(folder, kind)
-    except OSError as exc:  # a read-only disk costs the next start time, nothing else
-        log.warning("could not keep %s vectors in %s: %s", kind, folder, exc)
+    path = folder / f"{kind}-{_digest(str(getattr(encoder, 'identity', type(encoder).__name__)))[:16]}.npz"
+    stored = _read(path)
+    keys = [_key(t) for t in texts]
+    have = dict(known or {})
+    for text, key in zip(texts, keys, strict=True):
+        if text not in have and key in stored:
+            have[text] = stored[key]
+    missing = [t for t in dict.fromkeys(texts) if t not in have]
+    if missing:
+        have.update(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True))
+    vectors = np.asarray([have[t] for t in texts], dtype=np.float32)
+    new = {k: v for k, v in zip(keys, vectors, strict=True) if k not in stored}
+    oversized = prune and len(stored) > 2 * len(set(keys)) + SLACK
+    if new or oversized:
+        _write(path, new, set(keys) if oversized else None)
     return vectors
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).digest()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read(path: Path) -> dict[bytes, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+        if keys.ndim != 2 or keys.shape[1] != 20 or len(keys) != len(vectors):
+            raise ValueError("keys and vectors do not match")
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError) as exc:  # damaged: its texts are encoded again and it is rewritten
+        log.warning("ignoring the damaged vector file %s (%s)", path, exc)
+        return {}
+    return dict(zip((bytes(k) for k in keys), vectors.astype(np.float32, copy=False), strict=True))
+
+
+def _write(path: Path, new: dict[bytes, np.ndarray], keep: set[bytes] | None) -> None:
+    """Adds `new` to what the file holds now (another process may have written since it was read), keeping
+    only `keep` when given."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(path):
+            entries = _read(path)
+            entries.update(new)
+            if keep is not None:
+                entries = {k: v for k, v in entries.items() if k in keep}
+            partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+            with partial.open("wb") as f:
+                width = next(iter(entries.values())).shape[0] if entries else 0
+                np.savez(
+                    f,
+                    keys=np.frombuffer(b"".join(entries), dtype=np.uint8).reshape(len(entries), 20),
+                    vectors=np.asarray(list(entries.values()), dtype=np.float32).reshape(len(entries), width),
+                )
+            partial.replace(path)
+            for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.npy"):
+                old.unlink(missing_ok=True)  # the whole-set entries of earlier versions
+    except OSError as exc:  # a read-only disk costs the next start time, nothing else
+        log.warning("could not keep vectors in %s: %s", path, exc)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.with_name(f".{path.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _encode_missing(
@@ -68,12 +128,6 @@ def _encode_missing(
     missing = list(dict.fromkeys(t for t in texts if t not in known))
     fresh = dict(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True)) if missing else {}
     return np.asarray([known[t] if t in known else fresh[t] for t in texts], dtype=np.float32)
-
-
-def _prune(folder: Path, kind: str) -> None:
-    entries = sorted(folder.glob(f"{kind}-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
-        old.unlink(missing_ok=True)
 
 
 class RememberedVectors:

@@ -204,3 +204,33 @@ def test_train_judge_fits_weights_and_a_threshold(tmp_path: Path) -> None:
     )
     assert missing.exit_code == 2
     assert "nope.jsonl: no such file" in missing.output
+
+
+@pytest.mark.slow
+def test_train_judge_goes_on_from_an_earlier_judge(tmp_path: Path) -> None:
+    """`--start-from`: new claims added to a judge's training in one short run, starting from its weights;
+    judge.json says what the judge it went on from was trained on. A directory with no judge is refused."""
+    from assistant.core.verification.judge import JUDGE_DIR
+
+    lines = (CLAIMS / "train" / "written-2.jsonl").read_text(encoding="utf-8").splitlines()
+    train = tmp_path / "more.jsonl"
+    train.write_text("\n".join(lines[:16]) + "\n", encoding="utf-8")
+    validation = tmp_path / "validation.jsonl"
+    validation.write_text("\n".join(lines[-16:]) + "\n", encoding="utf-8")
+    out = tmp_path / "judge"
+    args = ["train-judge", "--train", str(train), "--validation", str(validation), "--out", str(out)]
+    result = CliRunner().invoke(
+        app, [*args, "--epochs", "1", "--start-from", str(JUDGE_DIR), "--learning-rate", "1e-9"]
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "judge.json").read_text(encoding="utf-8"))
+    packaged = json.loads((JUDGE_DIR / "judge.json").read_text(encoding="utf-8"))
+    assert config["continued_from"]["trained_on"] == packaged["trained_on"]
+    assert config["learning_rate"] == 1e-9
+    # with a learning rate that moves nothing, the judge scores as the one it started from
+    pairs = [("Scared Straight reduced offending [1].", "Scared Straight increased delinquency among participants.")]
+    assert abs(CrossEncoderJudge(out).support(pairs)[0] - CrossEncoderJudge(JUDGE_DIR).support(pairs)[0]) < 0.05
+
+    refused = CliRunner().invoke(app, [*args, "--start-from", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert "no judge there" in refused.output

@@ -19,6 +19,7 @@ from assistant.core.answers import Message
 from assistant.core.embeddings import Embedder
 from assistant.core.service import EvidenceService
 from assistant.core.settings import Settings
+from assistant.core.verification.oracle import calls_it_effective
 from assistant.core.verification.verifier import CITATION, SentenceVerifier
 from tests.conftest import free_port
 from tests.helpers import drain, start_server, stop_server
@@ -261,14 +262,6 @@ def test_llm_settings_need_a_model() -> None:
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 
-_CALLS_IT_EFFECTIVE = re.compile(
-    r"\b(?:is|are|was|were)\s+(?:an?\s+)?(?:very\s+|highly\s+)?(?:effective|successful|proven|recommended)\b"
-    r"|\b(?:works|worked)\b|\b(?:reduces?|reduced|cuts?|lowers?|lowered)\s+(?:delinquency|offending|reoffending|"
-    r"drug use|crime)",
-    re.I,
-)
-
-
 @pytest.mark.slow
 def test_no_sentence_calls_a_harmful_or_useless_program_effective(llm_service: EvidenceService) -> None:
     """The worst error in this domain, checked on the real model: Scared Straight, D.A.R.E. and boot camps
@@ -286,8 +279,7 @@ def test_no_sentence_calls_a_harmful_or_useless_program_effective(llm_service: E
             continue
         assert response.prose
         for sentence in re.split(r"(?<=[.!?\]])\s+", response.prose):
-            negated = re.search(r"\b(?:not|no|never|n't|did not|does not)\b", sentence, re.I)
-            assert negated or not _CALLS_IT_EFFECTIVE.search(sentence), sentence
+            assert not calls_it_effective(sentence), sentence
     assert "llm" in modes, modes
 
 

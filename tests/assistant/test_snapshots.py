@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from assistant.core.chunks import Chunk
 from assistant.core.embeddings import FakeEmbedder
@@ -108,6 +109,48 @@ def test_bm25_scores_equal_bm25s_and_an_updated_index_equals_one_built_anew() ->
     for question in questions:
         assert np.allclose(updated.scores(question), anew.scores(question), rtol=1e-5, atol=1e-6)
     assert updated.search("boot camps", 5) == anew.search("boot camps", 5)
+
+
+def test_the_french_lexicon_scores_as_bm25s_and_a_changed_document_is_all_it_tokenises_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """French BM25 over the documents' French words: bm25s's scores, and after one document changed, the
+    scores of an index built anew while only that document is tokenised (it used to be rebuilt whole)."""
+    import bm25s
+    import Stemmer
+
+    from assistant.core.bm25_index import BM25Index
+    from assistant.core.crosslingual import FrenchLexicon
+
+    words = "caméras surveillance rues criminalité quartier jeunes prison mentorat écoles éclairage vols".split()
+    rng = np.random.default_rng(5)
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(3, 30)))) for _ in range(60)]
+    ids = [f"doc-{i}" for i in range(60)]
+    lexicon = FrenchLexicon(texts, ids)
+    stemmer = Stemmer.Stemmer("french")
+    reference = bm25s.BM25()
+    reference.index(bm25s.tokenize(texts, stopwords="fr", stemmer=stemmer, show_progress=False), show_progress=False)
+    questions = ["Les caméras de surveillance réduisent-elles la criminalité?", "mentorat des jeunes", "zèbre"]
+    for question in questions:
+        tokens = bm25s.tokenize([question], stopwords="fr", stemmer=stemmer, show_progress=False, return_ids=False)[0]
+        known = [t for t in tokens if t in reference.vocab_dict]
+        expected = reference.get_scores(known) if known else np.zeros(len(texts))
+        assert np.allclose(lexicon.scores(question), expected, rtol=1e-5, atol=1e-6)
+
+    changed = [*texts[:7], "prison prison quartier", *texts[8:]]
+    tokenised: list[str] = []
+    tokens = BM25Index._tokens
+
+    def counting(self: BM25Index, batch: list[str]) -> list[list[str]]:
+        tokenised.extend(batch)
+        return tokens(self, batch)
+
+    monkeypatch.setattr(BM25Index, "_tokens", counting)
+    updated = FrenchLexicon(changed, ids, previous=lexicon)
+    assert [t.strip() for t in tokenised] == ["prison prison quartier"]
+    anew = FrenchLexicon(changed, ids)
+    for question in questions:
+        assert np.allclose(updated.scores(question), anew.scores(question), rtol=1e-5, atol=1e-6)
 
 
 def test_an_updated_vocabulary_equals_one_built_anew() -> None:

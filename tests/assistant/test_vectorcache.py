@@ -1,5 +1,6 @@
-"""Vectors a server embeds at every start are kept on disk: the second start reads them, and a changed
-text, model or damaged file is embedded again."""
+"""Vectors a server embeds at every start are kept on disk by text: the second start reads them, a
+changed text or model is embedded again (only it), a damaged file is written anew, and ingestion's
+vectors made ahead are what the server reads."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from assistant.core.answering.scope import load_scope_examples
 from assistant.core.embeddings import FakeEmbedder
-from assistant.core.vectorcache import KEEP, cached_vectors
+from assistant.core.vectorcache import SLACK, cached_vectors
 
 
 class Model:
@@ -35,21 +36,44 @@ def test_the_second_call_reads_the_disk_and_any_change_embeds_again(tmp_path: Pa
     again = cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode)
     assert np.array_equal(first, again)
     assert len(encode.calls) == 1
-    cached_vectors(tmp_path, "scope", B, ["does cctv work?", "help me"], encode)  # another model
-    cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me!"], encode)  # another text
-    assert len(encode.calls) == 3
-    for entry in tmp_path.glob("scope-*.npy"):
+    cached_vectors(tmp_path, "scope", B, ["does cctv work?", "help me"], encode)  # another model: all again
+    assert encode.calls[-1] == ["does cctv work?", "help me"]
+    cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me!"], encode)  # another text: it alone
+    assert encode.calls[-1] == ["help me!"]
+    for entry in tmp_path.glob("scope-*.npz"):
         entry.write_bytes(b"not an array")
     assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
     assert len(encode.calls) == 4
+    assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
+    assert len(encode.calls) == 4  # the damaged file was written anew
     assert not list(tmp_path.glob(".*part"))
 
 
-def test_old_entries_are_pruned(tmp_path: Path) -> None:
+def test_vectors_added_ahead_are_kept_until_the_file_holds_twice_what_is_asked(tmp_path: Path) -> None:
     encode = Counting()
-    for i in range(KEEP + 5):
-        cached_vectors(tmp_path, "documents-fr", A, [f"text {i}"], encode)
-    assert len(list(tmp_path.glob("documents-fr-*.npy"))) == KEEP
+    texts = [f"text {i}" for i in range(10)]
+    for i in range(40):  # ingestion adds, never removes: the server has not read these documents yet
+        cached_vectors(tmp_path, "documents-fr", A, [f"added {i}"], encode, prune=False)
+    cached_vectors(tmp_path, "documents-fr", A, texts, encode)  # a server's whole snapshot
+    calls = len(encode.calls)
+    cached_vectors(tmp_path, "documents-fr", A, [*texts, "added 39"], encode)
+    assert len(encode.calls) == calls  # still kept: 51 texts are not over 2 x 11 + SLACK
+    many = [f"added {i}" for i in range(2 * 11 + SLACK)]
+    cached_vectors(tmp_path, "documents-fr", A, many, encode, prune=False)
+    cached_vectors(tmp_path, "documents-fr", A, texts, encode)  # now over: only these ten are kept
+    cached_vectors(tmp_path, "documents-fr", A, ["added 0"], encode)
+    assert encode.calls[-1] == ["added 0"]
+    assert len(list(tmp_path.glob("documents-fr-*.npz"))) == 1
+
+
+def test_what_another_process_wrote_meanwhile_is_kept(tmp_path: Path) -> None:
+    """Each write adds to the file as it is then, not as it was read: ingestion and a server both write."""
+    encode = Counting()
+    cached_vectors(tmp_path, "documents-fr", A, ["one"], encode, prune=False)
+    cached_vectors(tmp_path, "documents-fr", A, ["two"], encode, prune=False)
+    calls = len(encode.calls)
+    cached_vectors(tmp_path, "documents-fr", A, ["one", "two"], encode)
+    assert len(encode.calls) == calls
 
 
 def test_an_unwritable_folder_costs_time_not_the_answer(tmp_path: Path) -> None:
@@ -66,7 +90,7 @@ def test_the_gates_examples_are_embedded_once_across_processes(tmp_path: Path) -
     first = load_scope_examples(examples, FakeEmbedder(), cache)
     assert first is not None
     assert len(first) == 2
-    assert len(list(cache.glob("scope-*.npy"))) == 1
+    assert len(list(cache.glob("scope-*.npz"))) == 1
 
     class Refusing(FakeEmbedder):
         def embed_documents(self, texts):  # type: ignore[no-untyped-def]
@@ -112,3 +136,31 @@ def test_a_changed_document_costs_one_multilingual_encoding() -> None:
     assert len(encoder.encoded) == 21
     anew = DocumentVectors(FakeMultilingualEncoder(), documents("Document 3, now on mentoring"))
     assert np.allclose(second.matrix, anew.matrix)
+
+
+def test_the_twins_sentences_are_read_ahead_only_when_memory_would_keep_them_all(tmp_path: Path) -> None:
+    """A small base's twins are encoded once (then read from disk at the next start); at 100,000 chunks
+    they are not read ahead at all: that took minutes of both cores after readiness, for a part of them."""
+    from assistant.core.chunks import Chunk
+    from assistant.core.crosslingual import FakeMultilingualEncoder, TwinAligner
+
+    class Counting(FakeMultilingualEncoder):
+        def __init__(self) -> None:
+            self.encoded: list[str] = []
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            self.encoded.extend(texts)
+            return super().encode(texts)
+
+    twin = [Chunk(id=f"t{i}", text=f"Phrase un du passage {i}. Phrase deux.", metadata={}) for i in range(3)]
+    encoder = Counting()
+    assert TwinAligner(encoder, 0.6).learn([twin], tmp_path) == 7  # 3 passages, 3 first sentences, 1 shared
+    assert len(encoder.encoded) == 7
+    assert TwinAligner(encoder, 0.6).learn([twin], tmp_path) == 7
+    assert len(encoder.encoded) == 7  # the next start read them from disk
+
+    class Small(TwinAligner):
+        CACHE = 8
+
+    assert Small(encoder, 0.6).learn([twin], tmp_path / "other") == 0
+    assert len(encoder.encoded) == 7

@@ -410,3 +410,15 @@ def test_who_reads_a_finding_and_the_verb_train_are_no_population_or_place(verif
     safer = "Safer Bars trains bar staff and managers to prevent aggression and to deal with it safely."
     kept = verifier.check(safer + " [1]", {1: safer})
     assert kept.supported, kept.reason
+
+
+def test_the_oracle_that_tests_and_benchmarks_read_answers_with() -> None:
+    """The independent check the LLM test and benchmarks/llm_answers.py apply to every sentence shown."""
+    from assistant.core.verification.oracle import calls_it_effective
+
+    assert calls_it_effective("Scared Straight works for teenagers [1].")
+    assert calls_it_effective("Boot camps reduced reoffending among youth [2].")
+    assert calls_it_effective("D.A.R.E. is a very effective program.")
+    assert not calls_it_effective("D.A.R.E. did not reduce drug use [1].")
+    assert not calls_it_effective("Boot camps had no effect on reoffending [1].")
+    assert not calls_it_effective("Scared Straight increased delinquency [1].")

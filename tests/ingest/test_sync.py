@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.core.embeddings import FakeEmbedder
@@ -127,6 +128,37 @@ def test_cli_prints_a_summary_and_json_and_exits_1_on_failure(corpus_dir: Path, 
     }
     assert summary["chunks"] == 3
     assert isinstance(summary["seconds"], float)
+    assert summary["multilingual"] == 3
+
+
+def test_the_cli_makes_the_real_multilingual_vectors_the_server_reads(corpus_dir: Path, tmp_path: Path) -> None:
+    """`whatworks-ingest` with the real Universal Sentence Encoder: a server's document vectors are then read
+    from the data folder, the same as encoded, and nothing is encoded again; with `prepare_multilingual`
+    off nothing is made."""
+    from assistant.core.crosslingual import DocumentVectors, UniversalSentenceEncoder
+    from assistant.core.retrieval import EvidenceSnapshot
+
+    class Refusing(UniversalSentenceEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise AssertionError(f"encoded {list(texts)[:2]} again")
+
+    run = run_ingest(tmp_path / "data", str(corpus_dir), "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1])["multilingual"] == 3
+    assert "(3 embedded; 3 multilingual vectors made for French questions) in " in run.stdout
+    settings = make_settings(tmp_path / "data")
+    with open_chroma(settings) as index:
+        snapshot = EvidenceSnapshot(index.active(), "g")  # type: ignore[arg-type]
+    vectors = DocumentVectors(Refusing(), snapshot.documents(), settings.vector_cache)
+    assert np.allclose(vectors.matrix, UniversalSentenceEncoder().encode(vectors.texts), atol=1e-5)
+
+    os.environ["WHATWORKS_PREPARE_MULTILINGUAL"] = "false"
+    try:
+        off = run_ingest(tmp_path / "off", str(corpus_dir), "--json")
+    finally:
+        del os.environ["WHATWORKS_PREPARE_MULTILINGUAL"]
+    assert json.loads(off.stdout.strip().splitlines()[-1])["multilingual"] == 0
+    assert not (tmp_path / "off" / "cache").exists()
 
 
 def test_dry_run_writes_nothing(corpus_dir: Path, tmp_path: Path) -> None:
@@ -276,6 +308,51 @@ def test_a_french_translation_joins_its_document_and_follows_its_metadata(corpus
     assert again.updated == 2, again.documents
     french = [m for m in index_state(settings).values() if m.get("language") == "fr"]
     assert [m["verdict"] for m in french] == ["mixed"]
+
+
+def test_ingestion_makes_the_multilingual_vectors_a_starting_server_would(corpus_dir: Path, settings: Settings) -> None:
+    """At 12,500 documents a server's first start spent minutes encoding every document for French questions;
+    ingestion now makes those vectors for the documents it writes, and the server reads them."""
+    from assistant.core.crosslingual import DocumentVectors, FakeMultilingualEncoder
+    from assistant.core.retrieval import EvidenceSnapshot
+
+    class Counting(FakeMultilingualEncoder):
+        def __init__(self) -> None:
+            self.encoded: list[str] = []
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            self.encoded.extend(texts)
+            return super().encode(texts)
+
+    class Refusing(FakeMultilingualEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise AssertionError(f"the server encoded {list(texts)[:2]} again")
+
+    (corpus_dir / "cameras.fr.md").write_text(
+        "---\nid: cameras\nlang: fr\n---\n\n# Caméras\n\n## Données\n\nLes caméras ont aidé.\n", encoding="utf-8"
+    )
+    encoder = Counting()
+    report = ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=encoder)
+    assert report.multilingual == 4  # three documents and the twin's one passage
+    assert report.summary()["multilingual"] == 4
+
+    def server_vectors() -> DocumentVectors:
+        with open_chroma(settings) as index:
+            snapshot = EvidenceSnapshot(index.active(), "g")  # type: ignore[arg-type]
+        return DocumentVectors(Refusing(), snapshot.documents(), settings.vector_cache, None, snapshot.translations())
+
+    vectors = server_vectors()
+    assert sorted(vectors.ids) == ["cameras", "camps", "lighting"]
+    assert np.allclose(vectors.matrix, FakeMultilingualEncoder().encode(vectors.texts))
+
+    encoder.encoded.clear()
+    doc(corpus_dir, "lighting", "# Lighting\n\n## Evidence\n\nBetter lighting reduced crime at night.\n")
+    again = ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=encoder)
+    assert (again.updated, again.multilingual) == (1, 1)
+    assert len(encoder.encoded) == 1  # the changed document alone
+    assert "at night" in encoder.encoded[0]
+    assert any("at night" in t for t in server_vectors().texts)  # read, not encoded (Refusing)
+    assert ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=encoder).multilingual == 0
 
 
 @pytest.mark.parametrize(

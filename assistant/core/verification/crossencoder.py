@@ -99,15 +99,21 @@ def train(
     seed: int = 0,
     model: str = "",
     progress: Callable[[str], None] = print,
+    start: Path | None = None,
 ) -> tuple[CrossEncoder, Any]:
-    """Fine-tune on (pair, supported) examples; unsupported examples weigh as much in all as supported."""
+    """Fine-tune on (pair, supported) examples; unsupported examples weigh as much in all as supported.
+    `start`: the weights of an earlier judge to go on from (new claims added to the old, in fewer epochs
+    than training from the packaged encoder takes)."""
     from transformers import AutoTokenizer
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model_dir = packaged_model_dir(model)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    net = CrossEncoder(model_dir, frozen_layers)
+    if start is not None:
+        net, _ = load_cross_encoder(start, frozen_layers, model)
+    else:
+        net = CrossEncoder(model_dir, frozen_layers)
     encoder_params = [p for p in net.encoder.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
         [{"params": encoder_params, "lr": learning_rate}, {"params": net.head.parameters(), "lr": learning_rate * 20}],

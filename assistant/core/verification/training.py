@@ -86,15 +86,25 @@ def fit_judge(
     sources: list[str],
     int8: bool = True,
     progress: Callable[[str], None] = print,
+    start: Path | None = None,
+    learning_rate: float = 3e-5,
 ) -> dict[str, Any]:
-    """Train, save the weights, then choose and save the threshold (`refit_threshold`)."""
+    """Train (from the judge in `start` when given), save the weights, then choose and save the threshold
+    (`refit_threshold`)."""
     from assistant.core.verification import crossencoder
 
     labelled = [c for c in train_claims if c.label]
     examples = [(pair_of(c), c.label == "supported") for c in labelled]
     progress(f"training on {len(examples)} claims ({sum(y for _, y in examples)} supported)")
+    started_from = json.loads((start / CONFIG).read_text(encoding="utf-8")) if start is not None else None
     net, tokenizer = crossencoder.train(
-        examples, epochs=epochs, frozen_layers=frozen_layers, max_length=max_length, progress=progress
+        examples,
+        epochs=epochs,
+        frozen_layers=frozen_layers,
+        max_length=max_length,
+        progress=progress,
+        start=start / WEIGHTS if start is not None else None,
+        learning_rate=learning_rate,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     crossencoder.save(net, out_dir / WEIGHTS)
@@ -107,8 +117,11 @@ def fit_judge(
         "epochs": epochs,
         "trained_on": sources,
         "training_claims": len(examples),
+        "learning_rate": learning_rate,
         "onnx_int8": int8,
     }
+    if started_from is not None:  # what the judge it went on from had been trained on
+        report["continued_from"] = {k: started_from.get(k) for k in ("epochs", "trained_on", "training_claims")}
     (out_dir / CONFIG).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return refit_threshold(out_dir, validation_claims, rules, override=override)
 

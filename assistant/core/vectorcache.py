@@ -3,10 +3,13 @@ passage's multilingual vector. A server's start reads them in milliseconds inste
 for seconds (for 12,500 documents, minutes), and ingestion writes those of the documents it changed,
 so that a server starting after a large ingestion has nothing to encode.
 
-One file per kind and encoder (`{kind}-{hash of the encoder's identity}.npz`) holds a SHA-1 key per
-text and its vector. A text is looked up by its key, so a changed text, document or model is simply
-missing and encoded, whoever asks first. The file is replaced whole (written aside, then renamed, under
-a lock shared by the processes on this disk); a damaged one is ignored and written anew.
+One folder per kind and encoder (`{kind}-{hash of the encoder's identity}/`) holds segments, each a
+file of SHA-1 keys of texts and their vectors. A text is looked up by its key, so a changed text,
+document or model is simply missing and encoded, whoever asks first. Each write adds a small segment
+(written aside, then renamed): one changed document of 12,500 writes one vector, not the 100 MB of
+them all. Reads go newest segment first and stop once every text wanted is found. When segments pile
+up, or hold far more than is asked for, they are merged into one under a lock shared by the
+processes on this disk. A damaged segment is ignored (its texts are encoded again).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 SLACK = 64  # texts beyond twice those asked for before the ones no longer asked for are removed
+SEGMENTS = 8  # segments of a kind before they are merged
 
 
 def cached_vectors(
@@ -41,25 +46,24 @@ def cached_vectors(
     texts found in neither are encoded, so one changed document of 12,500 costs one encoding.
 
     `prune`: `texts` is everything of this kind that is wanted now (a server's whole snapshot), so once
-    the file holds more than twice as many, the others are dropped. Ingestion adds without pruning: the
-    vectors it writes are for documents the server has not read yet."""
+    the segments hold more than twice as many, the others are dropped. Ingestion adds without pruning:
+    the vectors it writes are for documents the server has not read yet."""
     if folder is None or not texts:
         return _encode_missing(texts, encode, known)
-    path = folder / f"{kind}-{_digest(str(getattr(encoder, 'identity', type(encoder).__name__)))[:16]}.npz"
-    stored = _read(path)
-    keys = [_key(t) for t in texts]
+    shelf = folder / f"{kind}-{_digest(str(getattr(encoder, 'identity', type(encoder).__name__)))[:16]}"
     have = dict(known or {})
-    for text, key in zip(texts, keys, strict=True):
-        if text not in have and key in stored:
-            have[text] = stored[key]
-    missing = [t for t in dict.fromkeys(texts) if t not in have]
-    if missing:
-        have.update(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True))
+    wanted = {_key(t): t for t in dict.fromkeys(texts) if t not in have}
+    found, held = _read(shelf, wanted) if wanted else ({}, 0)
+    for key, vector in found.items():
+        have[wanted[key]] = vector
+    missing = [t for k, t in wanted.items() if k not in found]
+    fresh = dict(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True)) if missing else {}
+    have.update(fresh)
     vectors = np.asarray([have[t] for t in texts], dtype=np.float32)
-    new = {k: v for k, v in zip(keys, vectors, strict=True) if k not in stored}
-    oversized = prune and len(stored) > 2 * len(set(keys)) + SLACK
-    if new or oversized:
-        _write(path, new, set(keys) if oversized else None)
+    if fresh:
+        _add(shelf, {_key(t): v for t, v in fresh.items()})
+    if prune and held > 2 * len(set(texts)) + SLACK:
+        _compact(shelf, {_key(t) for t in texts})
     return vectors
 
 
@@ -71,48 +75,103 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _read(path: Path) -> dict[bytes, np.ndarray]:
+def _segments(shelf: Path) -> list[Path]:
+    """Newest first (names begin with the time they were written)."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            keys, vectors = data["keys"], data["vectors"]
-        if keys.ndim != 2 or keys.shape[1] != 20 or len(keys) != len(vectors):
-            raise ValueError("keys and vectors do not match")
+        return sorted(shelf.glob("*.npz"), key=lambda p: p.name, reverse=True)
+    except OSError:
+        return []
+
+
+def _load(segment: Path, wanted: Collection[bytes] | None = None) -> tuple[dict[bytes, np.ndarray], int]:
+    """The segment's vectors of the `wanted` keys (all when None), and how many it holds. Its keys are
+    read first and its vectors only when some are wanted: a change looking for one text among 50,000
+    reads 1 MB of keys, not 100 MB of vectors."""
+    try:
+        with np.load(segment, allow_pickle=False) as data:
+            keys = data["keys"]
+            if keys.ndim != 2 or keys.shape[1] != 20:
+                raise ValueError("the keys are not 20-byte digests")
+            as_bytes = [bytes(k) for k in keys]
+            rows = [i for i, k in enumerate(as_bytes) if wanted is None or k in wanted]
+            if not rows:
+                return {}, len(keys)
+            vectors = data["vectors"]
+            if len(vectors) != len(keys):
+                raise ValueError("keys and vectors do not match")
     except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError) as exc:  # damaged: its texts are encoded again and it is rewritten
-        log.warning("ignoring the damaged vector file %s (%s)", path, exc)
-        return {}
-    return dict(zip((bytes(k) for k in keys), vectors.astype(np.float32, copy=False), strict=True))
+        return {}, 0  # merged away meanwhile
+    except (OSError, ValueError, KeyError) as exc:  # damaged: its texts are encoded again
+        log.warning("ignoring the damaged vector file %s (%s)", segment, exc)
+        return {}, 0
+    vectors = vectors.astype(np.float32, copy=False)
+    return {as_bytes[i]: vectors[i] for i in rows}, len(keys)
 
 
-def _write(path: Path, new: dict[bytes, np.ndarray], keep: set[bytes] | None) -> None:
-    """Adds `new` to what the file holds now (another process may have written since it was read), keeping
-    only `keep` when given."""
+def _read(shelf: Path, wanted: Collection[bytes]) -> tuple[dict[bytes, np.ndarray], int]:
+    """The wanted keys' vectors, newest segment first, stopping once all are found; and how many entries
+    the segments read held (all of them when some key was never found)."""
+    found: dict[bytes, np.ndarray] = {}
+    held = 0
+    for segment in _segments(shelf):
+        entries, count = _load(segment, {k for k in wanted if k not in found} if found else wanted)
+        held += count
+        found.update(entries)
+        if len(found) == len(wanted):
+            break
+    return found, held
+
+
+def _write_segment(shelf: Path, entries: Mapping[bytes, np.ndarray]) -> Path:
+    shelf.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns():020d}-{os.getpid()}-{threading.get_ident()}"
+    partial = shelf / f".{name}.part"
+    width = next(iter(entries.values())).shape[0] if entries else 0
+    with partial.open("wb") as f:
+        np.savez(
+            f,
+            keys=np.frombuffer(b"".join(entries), dtype=np.uint8).reshape(len(entries), 20),
+            vectors=np.asarray(list(entries.values()), dtype=np.float32).reshape(len(entries), width),
+        )
+    return partial.replace(shelf / f"{name}.npz")
+
+
+def _add(shelf: Path, entries: Mapping[bytes, np.ndarray]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path):
-            entries = _read(path)
-            entries.update(new)
-            if keep is not None:
-                entries = {k: v for k, v in entries.items() if k in keep}
-            partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-            with partial.open("wb") as f:
-                width = next(iter(entries.values())).shape[0] if entries else 0
-                np.savez(
-                    f,
-                    keys=np.frombuffer(b"".join(entries), dtype=np.uint8).reshape(len(entries), 20),
-                    vectors=np.asarray(list(entries.values()), dtype=np.float32).reshape(len(entries), width),
-                )
-            partial.replace(path)
-            for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.npy"):
-                old.unlink(missing_ok=True)  # the whole-set entries of earlier versions
+        _write_segment(shelf, entries)
+        for old in shelf.parent.glob(f"{shelf.name.rsplit('-', 1)[0]}-*.np[yz]"):
+            old.unlink(missing_ok=True)  # the single files of earlier versions
     except OSError as exc:  # a read-only disk costs the next start time, nothing else
-        log.warning("could not keep vectors in %s: %s", path, exc)
+        log.warning("could not keep vectors in %s: %s", shelf, exc)
+    if len(_segments(shelf)) > SEGMENTS:
+        _compact(shelf, None)
+
+
+def _compact(shelf: Path, keep: set[bytes] | None) -> None:
+    """Merge the segments into one (the newest vector of a key wins), keeping only `keep` when given;
+    nothing is done when there is one segment and nothing to drop."""
+    try:
+        with _locked(shelf):
+            segments = _segments(shelf)
+            if len(segments) <= (SEGMENTS if keep is None else 0):
+                return
+            merged: dict[bytes, np.ndarray] = {}
+            for segment in reversed(segments):  # oldest first: newer ones overwrite
+                merged.update(_load(segment)[0])
+            if keep is not None:
+                merged = {k: v for k, v in merged.items() if k in keep}
+            if merged:
+                _write_segment(shelf, merged)
+            for segment in segments:  # only those merged: a segment written meanwhile stays
+                segment.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not merge the vectors in %s: %s", shelf, exc)
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.with_name(f".{path.name}.lock").open("a") as lock:
+def _locked(shelf: Path) -> Iterator[None]:
+    shelf.mkdir(parents=True, exist_ok=True)
+    with (shelf / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

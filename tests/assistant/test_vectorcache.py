@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.core.answering.scope import load_scope_examples
 from assistant.core.embeddings import FakeEmbedder
-from assistant.core.vectorcache import SLACK, cached_vectors
+from assistant.core.vectorcache import SEGMENTS, SLACK, cached_vectors
 
 
 class Model:
@@ -19,6 +20,11 @@ class Model:
 
 
 A, B = Model("model/a"), Model("model/b")
+
+
+class Refusing:
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        raise AssertionError(f"encoded {texts} again")
 
 
 class Counting:
@@ -40,7 +46,7 @@ def test_the_second_call_reads_the_disk_and_any_change_embeds_again(tmp_path: Pa
     assert encode.calls[-1] == ["does cctv work?", "help me"]
     cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me!"], encode)  # another text: it alone
     assert encode.calls[-1] == ["help me!"]
-    for entry in tmp_path.glob("scope-*.npz"):
+    for entry in tmp_path.glob("scope-*/*.npz"):
         entry.write_bytes(b"not an array")
     assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
     assert len(encode.calls) == 4
@@ -49,21 +55,60 @@ def test_the_second_call_reads_the_disk_and_any_change_embeds_again(tmp_path: Pa
     assert not list(tmp_path.glob(".*part"))
 
 
-def test_vectors_added_ahead_are_kept_until_the_file_holds_twice_what_is_asked(tmp_path: Path) -> None:
+def test_vectors_added_ahead_are_kept_until_the_shelf_holds_twice_what_is_asked(tmp_path: Path) -> None:
     encode = Counting()
     texts = [f"text {i}" for i in range(10)]
     for i in range(40):  # ingestion adds, never removes: the server has not read these documents yet
         cached_vectors(tmp_path, "documents-fr", A, [f"added {i}"], encode, prune=False)
+    shelf = next(tmp_path.glob("documents-fr-*"))
+    assert len(list(shelf.glob("*.npz"))) <= SEGMENTS + 1  # merged as they pile up
     cached_vectors(tmp_path, "documents-fr", A, texts, encode)  # a server's whole snapshot
     calls = len(encode.calls)
     cached_vectors(tmp_path, "documents-fr", A, [*texts, "added 39"], encode)
-    assert len(encode.calls) == calls  # still kept: 51 texts are not over 2 x 11 + SLACK
-    many = [f"added {i}" for i in range(2 * 11 + SLACK)]
-    cached_vectors(tmp_path, "documents-fr", A, many, encode, prune=False)
-    cached_vectors(tmp_path, "documents-fr", A, texts, encode)  # now over: only these ten are kept
-    cached_vectors(tmp_path, "documents-fr", A, ["added 0"], encode)
+    assert len(encode.calls) == calls  # still kept: 50 texts held is not over 2 x 11 + SLACK
+    cached_vectors(tmp_path, "documents-fr", A, [f"more {i}" for i in range(2 * 11 + SLACK)], encode, prune=False)
+    fewer = [f"text {i}" for i in range(10, 20)]
+    cached_vectors(tmp_path, "documents-fr", A, fewer, encode)  # read whole: over, so only these are kept
+    assert len(list(shelf.glob("*.npz"))) == 1
+    cached_vectors(tmp_path, "documents-fr", A, ["added 0", *fewer], encode)
     assert encode.calls[-1] == ["added 0"]
-    assert len(list(tmp_path.glob("documents-fr-*.npz"))) == 1
+
+
+def test_one_changed_text_writes_one_vector_and_reads_no_other_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 100,000 chunks a change used to read and rewrite 100 MB of vectors to add one."""
+    encode = Counting()
+    texts = [f"document {i}" for i in range(300)]
+    first = cached_vectors(tmp_path, "documents-fr", A, texts, encode)
+    shelf = next(tmp_path.glob("documents-fr-*"))
+    big = next(shelf.glob("*.npz"))
+    changed = [*texts[:-1], "document 299, edited"]
+    known = dict(zip(texts, first, strict=True))
+    cached_vectors(tmp_path, "documents-fr", A, changed, encode, known)
+    segments = sorted(shelf.glob("*.npz"))
+    assert len(segments) == 2
+    newest = next(p for p in segments if p != big)
+    with np.load(newest) as data:
+        assert data["vectors"].shape == (1, 8)
+    read: list[str] = []
+    getitem = np.lib.npyio.NpzFile.__getitem__
+
+    def recording(self: np.lib.npyio.NpzFile, key: str) -> np.ndarray:
+        read.append(key)
+        return getitem(self, key)
+
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", recording)
+    # (prune=False: a few texts asked for are not everything wanted, as a server's snapshot is)
+    again = cached_vectors(tmp_path, "documents-fr", A, ["document 299, edited", "document 3"], Refusing(), prune=False)
+    assert np.array_equal(again, np.asarray(encode(["document 299, edited", "document 3"])))
+    assert read == ["keys", "vectors", "keys", "vectors"]  # both segments needed
+    read.clear()
+    cached_vectors(tmp_path, "documents-fr", A, ["document 299, edited"], Refusing(), prune=False)
+    assert read == ["keys", "vectors"]  # the newest held it: the other is not opened
+    read.clear()
+    cached_vectors(tmp_path, "documents-fr", A, ["document 299, edited", "new"], encode, prune=False)
+    assert read == ["keys", "vectors", "keys"]  # the big one's keys only: "new" is not among them
 
 
 def test_what_another_process_wrote_meanwhile_is_kept(tmp_path: Path) -> None:
@@ -90,7 +135,7 @@ def test_the_gates_examples_are_embedded_once_across_processes(tmp_path: Path) -
     first = load_scope_examples(examples, FakeEmbedder(), cache)
     assert first is not None
     assert len(first) == 2
-    assert len(list(cache.glob("scope-*.npz"))) == 1
+    assert len(list(cache.glob("scope-*/*.npz"))) == 1
 
     class Refusing(FakeEmbedder):
         def embed_documents(self, texts):  # type: ignore[no-untyped-def]

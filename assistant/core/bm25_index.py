@@ -42,7 +42,10 @@ class BM25Index:
         of chunks it holds (by id: an id changes with its text) are taken from it; only the others are
         tokenised. Rows follow `chunks`; the kept ones must keep their order (the snapshot sorts by id).
         `language`: "english" or "french" (Snowball stemmer and bm25s's stopwords of that language)."""
-        self.chunks = list(chunks)
+        chunks = list(chunks)
+        # ids only are kept: the next generation matches rows by id, and the texts are the snapshot's (or,
+        # for the French words, 35 million characters at 100,000 chunks that nothing reads again)
+        self.ids = [c.id for c in chunks]
         self.stem = stem
         self.language = language
         self._stopwords = {"english": "en", "french": "fr"}[language]
@@ -53,11 +56,11 @@ class BM25Index:
             import Stemmer
 
             self._stemmer = Stemmer.Stemmer(language)
-        n = len(self.chunks)
-        old_row = {c.id: i for i, c in enumerate(previous.chunks)} if previous is not None else {}
+        n = len(chunks)
+        old_row = {c: i for i, c in enumerate(previous.ids)} if previous is not None else {}
         mapping = np.full(len(old_row), -1, dtype=np.int64)
         fresh: list[int] = []
-        for i, chunk in enumerate(self.chunks):
+        for i, chunk in enumerate(chunks):
             j = old_row.get(chunk.id)
             if j is None:
                 fresh.append(i)
@@ -75,7 +78,7 @@ class BM25Index:
         else:
             terms = rows = np.zeros(0, dtype=np.int64)
             counts = np.zeros(0, dtype=np.uint16)
-        new_terms, new_rows, new_counts = self._postings(fresh)
+        new_terms, new_rows, new_counts = self._postings([(i, chunks[i].context_text()) for i in fresh])
         width = max(n, 1)
         if len(new_terms):
             old_keys = terms * width + rows
@@ -106,12 +109,12 @@ class BM25Index:
         )
         return [list(t) for t in tokenized]
 
-    def _postings(self, fresh: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(term, row, count) of the given rows' chunks, sorted by term then row; their lengths are set."""
+    def _postings(self, fresh: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(term, row, count) of the given rows' texts, sorted by term then row; their lengths are set."""
         terms: list[int] = []
         rows: list[int] = []
         counts: list[int] = []
-        for row, tokens in zip(fresh, self._tokens([self.chunks[i].context_text() for i in fresh]), strict=True):
+        for (row, _), tokens in zip(fresh, self._tokens([text for _, text in fresh]), strict=True):
             self._length[row] = len(tokens)
             for token, count in Counter(tokens).items():
                 term = self._vocab.setdefault(token, len(self._vocab))
@@ -124,11 +127,11 @@ class BM25Index:
         return t[order], r[order], np.asarray(counts, dtype=np.uint16)[order]
 
     def __len__(self) -> int:
-        return len(self.chunks)
+        return len(self.ids)
 
     def scores(self, query: str) -> np.ndarray:
         """The BM25 score of every chunk for `query` (zeros when no query term is known)."""
-        n = len(self.chunks)
+        n = len(self.ids)
         if n == 0:
             return np.zeros(0, dtype=np.float32)
         scores = np.zeros(n, dtype=np.float64)

@@ -144,19 +144,21 @@ class DocumentVectors:
         # the encoder matches far more closely than it matches English ones
         self.passages = [c for d in self.ids for c in translations.get(d, [])]
         self.passage_texts = [c.context_text() for c in self.passages]
-        known = dict(zip(previous.texts, previous.matrix, strict=True)) if previous is not None else None
-        self.matrix = (
-            cached_vectors(cache, "documents-fr", encoder, self.texts, encoder.encode, known)
-            if self.texts
-            else np.zeros((0, 1), dtype=np.float32)
+        last = previous
+        self.matrix = _vectors(
+            cache, "documents-fr", encoder, self.texts, last.texts if last else [], last.matrix if last else None
         )
         index = {d: i for i, d in enumerate(self.ids)}
         self.passage_document = np.asarray([index[c.document_id] for c in self.passages], dtype=np.int64)
-        known_passages = (
-            dict(zip(previous.passage_texts, previous.passage_matrix, strict=True)) if previous is not None else None
-        )
         self.passage_matrix = (
-            cached_vectors(cache, "passages-fr", encoder, self.passage_texts, encoder.encode, known_passages)
+            _vectors(
+                cache,
+                "passages-fr",
+                encoder,
+                self.passage_texts,
+                last.passage_texts if last else [],
+                last.passage_matrix if last else None,
+            )
             if self.passages
             else np.zeros((0, self.matrix.shape[1]), dtype=np.float32)
         )
@@ -191,6 +193,31 @@ class DocumentVectors:
             for i in order
             if allowed is None or self.ids[i] in allowed
         ]
+
+
+def _vectors(
+    cache: Path | None,
+    kind: str,
+    encoder: MultilingualEncoder,
+    texts: list[str],
+    previous_texts: list[str],
+    previous: np.ndarray | None,
+) -> np.ndarray:
+    """The vectors of `texts`: rows of the last snapshot's matrix for the texts it had (one gather, not a
+    dictionary of 50,000 rows built on every change), the rest from the cache or encoded."""
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    if previous is None or not previous_texts:
+        return cached_vectors(cache, kind, encoder, texts, encoder.encode)
+    row = {t: i for i, t in enumerate(previous_texts)}
+    index = np.fromiter((row.get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
+    kept = index >= 0
+    out = np.empty((len(texts), previous.shape[1]), dtype=np.float32)
+    out[kept] = previous[index[kept]]
+    if not kept.all():
+        missing = [t for t, i in zip(texts, index, strict=True) if i < 0]
+        out[~kept] = cached_vectors(cache, kind, encoder, missing, encoder.encode, prune=False)
+    return out
 
 
 def prepare_vectors(encoder: MultilingualEncoder, cache: Path, chunks: Iterable[Chunk]) -> int:
@@ -297,16 +324,16 @@ class TwinAligner:
         in `cache` between starts, as the document vectors are); how many texts."""
         from assistant.core.answering.text import split_sentences
 
-        texts = [
-            t for twin in twins for c in twin for t in (c.text, *(c.text[s:e] for s, e in split_sentences(c.text)))
-        ]
-        texts = list(dict.fromkeys(texts))
-        if len(texts) > self.CACHE // 2:
-            # more than memory would keep (100,000 chunks with twins: about 250,000 texts): encoding a part of
-            # them took minutes of both cores after readiness, slowing every question meanwhile (measured:
-            # idle p95 about 600 ms against 60), for a part that few answers quote. Answers encode their own.
-            log.info("the twins' %d sentences are not read ahead (more than %d)", len(texts), self.CACHE // 2)
+        passages = [c for twin in twins for c in twin]
+        if len(passages) > self.CACHE // 4:
+            # more than memory would keep (100,000 chunks with twins: 50,000 passages, about 250,000 texts):
+            # encoding a part of them took minutes of both cores after readiness, slowing every question
+            # meanwhile, for a part that few answers quote; even splitting them into sentences held Python's
+            # lock for seconds. Answers encode what they quote.
+            log.info("the twins' %d passages are not read ahead (more than %d)", len(passages), self.CACHE // 4)
             return 0
+        texts = [t for c in passages for t in (c.text, *(c.text[s:e] for s, e in split_sentences(c.text)))]
+        texts = list(dict.fromkeys(texts))[: self.CACHE // 2]
         if texts:
             vectors = cached_vectors(cache, "twins-fr", self.encoder, texts, self.encoder.encode)
             self.vectors.remember(texts, vectors)

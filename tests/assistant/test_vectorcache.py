@@ -210,3 +210,31 @@ def test_the_twins_sentences_are_read_ahead_only_when_memory_would_keep_them_all
 
     assert Small(encoder, 0.6).learn([twin], tmp_path / "other") == 0
     assert len(encoder.encoded) == 7
+
+
+def test_a_changed_twin_alone_changes_its_documents_french_words_and_passages() -> None:
+    """Texts and vector rows are kept per document whose chunks (and twin's) are unchanged; a twin edited
+    alone still changes the French BM25 and its passage's vector."""
+    from assistant.core.chunks import Chunk
+    from assistant.core.crosslingual import DocumentVectors, FakeMultilingualEncoder
+
+    def chunk(d: str, text: str, lang: str = "en") -> Chunk:
+        return Chunk(id=f"{d}:{lang}:{text}", text=text, metadata={"document_id": d, "title": d, "language": lang})
+
+    documents = {f"d{i}": [chunk(f"d{i}", f"Document {i} on street lighting")] for i in range(5)}
+    first = DocumentVectors(
+        FakeMultilingualEncoder(), documents, translations={"d1": [chunk("d1", "Éclairage des rues", "fr")]}
+    )
+    second = DocumentVectors(
+        FakeMultilingualEncoder(),
+        documents,
+        previous=first,
+        translations={"d1": [chunk("d1", "Mentorat des jeunes filles", "fr")]},
+    )
+    assert second.texts[0] is first.texts[0]  # an unchanged document's text kept, not made again
+    assert second.texts[1] == first.texts[1]
+    assert "Mentorat des jeunes filles" in second.passage_texts[0]
+    anew = FakeMultilingualEncoder().encode(second.passage_texts)
+    assert np.allclose(second.passage_matrix, anew)
+    assert second.rank("mentorat des filles")[0].document_id == "d1"
+    assert first.rank("mentorat des filles")[0].lexical == 0.0

@@ -343,6 +343,18 @@ def train_judge_command(
     if start_from is not None and not (start_from / "judge.json").is_file():
         typer.echo(f"error: --start-from {start_from}: no judge there (judge.json missing)", err=True)
         raise typer.Exit(2)
+    if start_from is not None:
+        # the weights it saves are those of the layers it trains: a judge trained with other settings would
+        # be saved as something else than what was trained
+        started = json.loads((start_from / "judge.json").read_text(encoding="utf-8"))
+        for name, value in (("frozen-layers", frozen_layers), ("max-length", max_length)):
+            theirs = started.get(name.replace("-", "_"))
+            if theirs is not None and theirs != value:
+                typer.echo(
+                    f"error: --start-from {start_from}: that judge has {name} {theirs}; give --{name} {theirs}",
+                    err=True,
+                )
+                raise typer.Exit(2)
     for path in train:
         read, errors = read_claims(path, documents)
         for error in errors:

@@ -372,6 +372,9 @@ class CorpusSync:
             elif (pending or stale_sources) and self.index is not None:
                 self.index.mark_changed()
             report.chunks = target.count()
+            # after servers are told of the change: made before, a run killed while encoding would leave the
+            # new chunks written but the generation unchanged, unseen by servers until the next change (a
+            # running server taking the change in meanwhile encodes what it needs itself)
             report.multilingual = self._prepare_multilingual(written)
         else:
             report.chunks = len(existing)

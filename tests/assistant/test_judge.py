@@ -234,3 +234,6 @@ def test_train_judge_goes_on_from_an_earlier_judge(tmp_path: Path) -> None:
     refused = CliRunner().invoke(app, [*args, "--start-from", str(tmp_path)])
     assert refused.exit_code == 2
     assert "no judge there" in refused.output
+    other = CliRunner().invoke(app, [*args, "--start-from", str(JUDGE_DIR), "--frozen-layers", "2"])
+    assert other.exit_code == 2
+    assert "that judge has frozen-layers 0; give --frozen-layers 0" in other.output

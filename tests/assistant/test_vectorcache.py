@@ -50,8 +50,13 @@ def test_the_second_call_reads_the_disk_and_any_change_embeds_again(tmp_path: Pa
         entry.write_bytes(b"not an array")
     assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
     assert len(encode.calls) == 4
+    for damage in (b"", b"PK\x03\x04 cut short"):  # empty after a power cut; a zip cut short
+        for entry in tmp_path.glob("scope-*/*.npz"):
+            entry.write_bytes(damage)
+        assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
+    assert len(encode.calls) == 6
     assert np.array_equal(cached_vectors(tmp_path, "scope", A, ["does cctv work?", "help me"], encode), first)
-    assert len(encode.calls) == 4  # the damaged file was written anew
+    assert len(encode.calls) == 6  # the damaged file was written anew
     assert not list(tmp_path.glob(".*part"))
 
 

@@ -243,3 +243,22 @@ def test_a_changed_twin_alone_changes_its_documents_french_words_and_passages() 
     assert np.allclose(second.passage_matrix, anew)
     assert second.rank("mentorat des filles")[0].document_id == "d1"
     assert first.rank("mentorat des filles")[0].lexical == 0.0
+
+
+def test_a_prune_keeps_what_another_process_wrote_while_it_encoded(tmp_path: Path) -> None:
+    """A server's first start encodes for minutes; an ingestion writing meanwhile must not see its vectors
+    pruned away by the server's merge, which only merges the segments it read."""
+    encode = Counting()
+    old = [f"old {i}" for i in range(2 * 3 + SLACK + 1)]  # over the prune line for a snapshot of three texts
+    cached_vectors(tmp_path, "documents-fr", A, old, encode, prune=False)
+
+    def server_encode(texts: list[str]) -> np.ndarray:
+        cached_vectors(tmp_path, "documents-fr", A, ["ingested meanwhile"], encode, prune=False)
+        return encode(texts)
+
+    cached_vectors(tmp_path, "documents-fr", A, ["a", "b", "c"], server_encode)
+    calls = len(encode.calls)
+    cached_vectors(tmp_path, "documents-fr", A, ["ingested meanwhile", "a"], Refusing(), prune=False)
+    assert len(encode.calls) == calls
+    cached_vectors(tmp_path, "documents-fr", A, ["old 0"], encode, prune=False)  # the old ones were pruned
+    assert encode.calls[-1] == ["old 0"]

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from assistant.core.embeddings import make_embedder
-from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.settings import Settings
-from assistant.core.store import open_chroma
-from ingest.chunking import chunker_for
-from ingest.sync import CorpusSync
+from ingest import manifest
+from ingest.report import SyncReport
 
 app = typer.Typer(add_completion=False, help="Load, validate, chunk, embed and sync evidence documents into Chroma.")
 
@@ -59,21 +57,8 @@ def main(
     if missing:
         typer.echo(f"error: no such file or folder: {', '.join(missing)}", err=True)
         raise typer.Exit(2)
-    embedder = make_embedder(settings.embedding)
-    chunker = chunker_for(embedder, settings.embedding)
-    with open_chroma(settings) as index:
-        sync = CorpusSync(
-            index,
-            embedder,
-            chunker,
-            max_file_bytes=int(settings.max_file_mb * 1_000_000),
-            batch_size=max(settings.embedding.batch_size, 256),  # chunks per write: fewer, larger upserts
-            progress=TerminalProgress(),
-            multilingual=_multilingual(settings),
-            vector_cache=settings.vector_cache,
-        )
-        started = dt.datetime.now(dt.UTC)
-        report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
+    started = dt.datetime.now(dt.UTC)
+    report = _sync(settings, roots, rebuild=rebuild, dry_run=dry_run)
     if not dry_run:
         _record_run(settings, report.summary(), started)
     for error in report.errors:
@@ -89,6 +74,43 @@ def main(
     raise typer.Exit(1 if report.failed else 0)
 
 
+def _sync(settings: Settings, roots: list[Path], rebuild: bool, dry_run: bool) -> SyncReport:
+    """The run: answered from the last run's manifest when nothing changed since (no Chroma, no model, no
+    parsing: the heavy modules are imported only past that check), else done in full."""
+    clock = time.perf_counter()
+    seen = manifest.snapshot(roots) if not dry_run else None
+    if seen is not None and not rebuild and (last := manifest.unchanged(settings, roots, seen)) is not None:
+        return SyncReport(
+            unchanged=last["documents"], chunks=last["chunks"], seconds=time.perf_counter() - clock, quick=True
+        )
+
+    from assistant.core.embeddings import make_embedder
+    from assistant.core.store import open_chroma
+    from ingest.chunking import chunker_for
+    from ingest.sync import CorpusSync
+
+    embedder = make_embedder(settings.embedding)
+    chunker = chunker_for(embedder, settings.embedding)
+    if seen is not None:
+        manifest.forget(settings)
+    with open_chroma(settings) as index:
+        sync = CorpusSync(
+            index,
+            embedder,
+            chunker,
+            max_file_bytes=int(settings.max_file_mb * 1_000_000),
+            batch_size=max(settings.embedding.batch_size, 256),  # chunks per write: fewer, larger upserts
+            progress=TerminalProgress(),
+            multilingual=_multilingual(settings),
+            vector_cache=settings.vector_cache,
+        )
+        report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
+        if seen is not None and not report.failed and not report.errors:
+            documents = report.added + report.updated + report.unchanged
+            manifest.remember(settings, roots, seen, index.state()[1], documents, report.chunks)
+    return report
+
+
 def _multilingual(settings: Settings) -> Any:
     """The servers' multilingual encoder, when ingestion is to make their vectors ahead."""
     if not (settings.retrieval.multilingual and settings.prepare_multilingual):
@@ -100,6 +122,8 @@ def _multilingual(settings: Settings) -> Any:
 
 def _record_run(settings: Settings, summary: dict[str, Any], started: dt.datetime) -> None:
     """Keep the run for the curators' console; the index is synced whether or not this works."""
+    from assistant.core.records import RecordStore, RecordsUnavailable
+
     try:
         store = RecordStore(settings.sql_url)
     except Exception as exc:

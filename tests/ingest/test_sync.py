@@ -470,3 +470,56 @@ def test_a_translation_whose_original_was_deleted_leaves_the_index_with_it(
         report.errors
     )
     assert any("delete this file, or restore the original" in e for e in report.errors)
+
+
+def test_batches_are_written_in_order_beside_the_embedding_and_a_failed_write_stops_the_run(tmp_path: Path) -> None:
+    """Each batch is written on a second thread while the next is embedded: in order, one at a time, and a
+    write that fails fails the run, as it did when writes were made in line (the next run repairs)."""
+    from assistant.core.store import MemoryChunkStore
+    from ingest.chunking import Chunker
+    from ingest.sync import CorpusSync
+
+    root = tmp_path / "many"
+    root.mkdir()
+    for n in range(12):
+        doc(root, f"doc-{n:02d}", f"# Doc {n}\n\n## Evidence\n\nFinding number {n} about street lighting.\n")
+    calls: list[tuple[str, int]] = []
+
+    class Recording(MemoryChunkStore):
+        fail_at: int | None = None
+
+        def upsert(self, chunks, embeddings):  # type: ignore[no-untyped-def]
+            calls.append(("upsert", len(chunks)))
+            if self.fail_at is not None and len(calls) == self.fail_at:
+                raise RuntimeError("disk full")
+            time.sleep(0.05)  # a slow write: the next batch is embedded meanwhile
+            super().upsert(chunks, embeddings)
+
+    store = Recording()
+    embedder = FakeEmbedder()
+    sync = CorpusSync(None, embedder, Chunker(embedder.count_tokens, 200, 30, 256), 10_000_000, 4, store=store)
+    report = sync.run([root])
+    assert (report.added, report.chunks, report.embedded) == (12, 12, 12)
+    assert calls == [("upsert", 4)] * 3
+    assert sorted(c.document_id for c in store.all_chunks()) == [f"doc-{n:02d}" for n in range(12)]
+
+    calls.clear()
+    failing = Recording()
+    failing.fail_at = 2
+    sync = CorpusSync(None, embedder, Chunker(embedder.count_tokens, 200, 30, 256), 10_000_000, 4, store=failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        sync.run([root])
+    assert calls == [("upsert", 4), ("upsert", 4)]  # nothing written after the failed batch
+    assert len(failing.all_chunks()) == 4
+
+
+def test_multilingual_vectors_that_fail_never_fail_the_run(corpus_dir: Path, settings: Settings) -> None:
+    from assistant.core.crosslingual import FakeMultilingualEncoder
+
+    class Broken(FakeMultilingualEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise MemoryError("no room for the vectors")
+
+    report = ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=Broken())
+    assert (report.added, report.chunks, report.multilingual, report.failed) == (3, 3, 0, 0)
+    assert len(index_state(settings)) == 3

@@ -56,6 +56,9 @@ class Name:
     tokens: tuple[str, ...]
     is_title: bool
     acronym: bool  # one short token written in capitals in the document
+    # the name as typo matching compares it: lower case, undotted, single-spaced (made once per name: every
+    # snapshot after a change indexes every name again, 91,000 at 100,000 chunks)
+    folded: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def _names_of(document_id: str, title: str, aliases: Iterable[str]) -> list[Name
         if is_title and text != title and len(tokens) == 1 and not acronym:
             continue  # "Canada" in "Hub / Situation Tables (Canada)" names a country, not the program
         seen.add(tokens)
-        names.append(Name(document_id, text.strip(), tokens, is_title, acronym))
+        folded = undot(" ".join(text.strip().lower().split()))
+        names.append(Name(document_id, text.strip(), tokens, is_title, acronym, folded))
     return names
 
 
@@ -131,7 +135,7 @@ class NameIndex:
         # names long enough to carry a typo, as lower-case undotted text, by (number of words, first letter)
         self._fuzzy_names: dict[tuple[int, str], list[tuple[str, Name]]] = {}
         for name in self.names:
-            target = undot(" ".join(name.text.lower().split()))
+            target = name.folded or undot(" ".join(name.text.lower().split()))
             if len(target) >= FUZZY_MIN_CHARS and not name.acronym:
                 self._fuzzy_names.setdefault((len(name.tokens), target[0]), []).append((target, name))
         self._fuzzy_texts = {key: [t for t, _ in names] for key, names in self._fuzzy_names.items()}

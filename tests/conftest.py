@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -185,3 +186,11 @@ def postgres_url() -> Iterator[str]:
                 check=False,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _collectable_again() -> Iterator[None]:
+    """A service freezes what is alive after each snapshot (`gc.freeze`); in one test process, what a test
+    leaves behind must stay collectable."""
+    yield
+    gc.unfreeze()

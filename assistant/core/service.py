@@ -45,7 +45,7 @@ from assistant.core.crosslingual import DocumentVectors, FrenchGate, Multilingua
 from assistant.core.curation import GapGroup, GapGrouper, documents_inventory
 from assistant.core.embeddings import Embedder
 from assistant.core.language import LANGUAGES, Language, identify
-from assistant.core.memory import give_back_freed_memory
+from assistant.core.memory import give_back_freed_memory, keep_out_of_collections
 from assistant.core.records import RecordStore, RecordsUnavailable
 from assistant.core.retrieval import EvidenceSnapshot, HybridRetriever, Passage
 from assistant.core.settings import Settings
@@ -210,6 +210,8 @@ class EvidenceService:
             if french is not None:
                 self._documents_fr = (snapshot.generation, french)
         give_back_freed_memory()
+        if self.settings.retrieval.freeze_snapshots:
+            keep_out_of_collections()
         return snapshot
 
     def _store_state(self, reload: bool) -> StoreState:
@@ -424,6 +426,8 @@ class EvidenceService:
                 log.exception("warm-up failed")
             finally:
                 give_back_freed_memory()
+                if self.settings.retrieval.freeze_snapshots:
+                    keep_out_of_collections()  # the gate's examples and the French vectors, made just now
                 self._warm.set()
             if self.aligner is not None:
                 # after readiness: the French twins' sentences, so that French answers quote them in

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.core.answering.extractive import EvidenceGate, GateSignals
 from assistant.core.answering.scope import ScopeExamples, load_scope_examples, read_examples
-from assistant.core.crosslingual import FrenchGate
+from assistant.core.crosslingual import FrenchGate, searches_agree
 from assistant.core.service import EvidenceService
 
 L2 = 0.1
@@ -121,6 +121,7 @@ class FrenchSignals:
     similarity: float
     lexical: float
     named: bool
+    agree: bool = False  # the vectors and the French BM25 put the same document first
 
 
 @dataclass(frozen=True)
@@ -128,18 +129,24 @@ class FrenchFit:
     threshold: float
     lexical_floor: float
     lexical_strong: float
+    agree_floor: float = float("inf")
+    agree_lexical: float = float("inf")
 
     def gate(self) -> FrenchGate:
-        return FrenchGate(self.threshold, self.lexical_floor, self.lexical_strong)
+        return FrenchGate(self.threshold, self.lexical_floor, self.lexical_strong, self.agree_floor, self.agree_lexical)
 
     def settings_lines(self) -> list[str]:
+        def value(x: float, digits: int) -> str:
+            return '"inf"' if x == float("inf") else f"{x:.{digits}f}"
+
         return [
             f"WHATWORKS_RETRIEVAL__FRENCH_THRESHOLD={self.threshold:.3f}",
-            f"WHATWORKS_RETRIEVAL__FRENCH_LEXICAL=[{self.lexical_floor:.2f},{self.lexical_strong:.1f}]",
+            f"WHATWORKS_RETRIEVAL__FRENCH_LEXICAL=[{self.lexical_floor:.2f},{value(self.lexical_strong, 1)}]",
+            f"WHATWORKS_RETRIEVAL__FRENCH_AGREE=[{value(self.agree_floor, 2)},{value(self.agree_lexical, 1)}]",
         ]
 
-    def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in asdict(self).items()}
+    def as_dict(self) -> dict[str, float | str]:
+        return {k: round(v, 4) if v != float("inf") else "inf" for k, v in asdict(self).items()}
 
 
 def french_signals(service: EvidenceService, path: Path) -> tuple[list[FrenchSignals], list[bool]]:
@@ -161,6 +168,7 @@ def french_signals(service: EvidenceService, path: Path) -> tuple[list[FrenchSig
                     max((m.similarity for m in ranked), default=0.0),
                     max((m.lexical for m in ranked), default=0.0),
                     named,
+                    searches_agree(ranked),
                 )
             )
             labels.append(label)
@@ -171,36 +179,57 @@ def french_signals(service: EvidenceService, path: Path) -> tuple[list[FrenchSig
 # shares this much French vocabulary with a document (BM25); "inf" turns the rule off.
 LEXICAL_FLOORS = (0.25, 0.28, 0.30, 0.32)
 LEXICAL_STRONG = (4.0, 5.0, 6.0, 7.0, 8.0, float("inf"))
+# The agreement rule's candidates: both searches put the same document first, at this similarity and BM25.
+AGREE_FLOORS = (0.30, 0.32, 0.34, 0.36, float("inf"))
+AGREE_LEXICAL = (2.0, 3.0, 4.0, float("inf"))
 
 
 def fit_french(signals: list[FrenchSignals], labels: list[bool]) -> FrenchFit:
     """The French gate that best separates in-scope from out-of-scope questions (balanced accuracy).
 
-    Ties go to the gate that refuses more out-of-scope questions, then to the higher threshold: a
-    refusal with nearest topics costs a member less than an answer about something else.
+    Ties go to the gate that refuses more out-of-scope questions, then to the higher threshold, then to the
+    stricter agreement rule: a refusal with nearest topics costs a member less than an answer about
+    something else.
     """
     if all(labels) or not any(labels):
         raise ValueError("French calibration needs both in-scope and out-of-scope questions")
+    sim = np.asarray([s.similarity for s in signals])
+    lex = np.asarray([s.lexical for s in signals])
+    named = np.asarray([s.named for s in signals])
+    agree = np.asarray([s.agree for s in signals])
+    inside = np.asarray(labels)
     sims = sorted({round(s.similarity, 4) for s in signals})
     candidates = [(a + b) / 2 for a, b in zip(sims, sims[1:], strict=False)] or sims
-    best: tuple[tuple[float, float, float], FrenchFit] | None = None
+    agreeing = {
+        (a, b): agree & (sim >= a) & (lex >= b)
+        for a in AGREE_FLOORS
+        for b in AGREE_LEXICAL
+        if a != float("inf") or b == float("inf")
+    }
+    best: tuple[tuple[float, ...], FrenchFit] | None = None
     for threshold in candidates:
         for floor in LEXICAL_FLOORS:
             for strong in LEXICAL_STRONG:
                 if floor >= threshold and strong != float("inf"):
                     continue
-                fit = FrenchFit(threshold, floor, strong)
-                score = _score_french(fit.gate(), signals, labels)
-                key = ((score.answered + score.refused) / 2, score.refused, threshold)
-                if best is None or key > best[0]:
-                    best = (key, fit)
+                base = named | (sim >= threshold) | ((sim >= floor) & (lex >= strong))
+                for (a, b), extra in agreeing.items():
+                    if a >= threshold and a != float("inf"):
+                        continue
+                    covered = base | extra
+                    answered = float(covered[inside].mean())
+                    refused = float((~covered[~inside]).mean())
+                    key = ((answered + refused) / 2, refused, threshold, a, b)
+                    if best is None or key > best[0]:
+                        best = (key, FrenchFit(threshold, floor, strong, a, b))
     assert best is not None
     return best[1]
 
 
 def _score_french(gate: FrenchGate, signals: list[FrenchSignals], labels: list[bool]) -> GateScore:
-    inside = [gate.covers(s.similarity, s.lexical, s.named) for s, y in zip(signals, labels, strict=True) if y]
-    outside = [not gate.covers(s.similarity, s.lexical, s.named) for s, y in zip(signals, labels, strict=True) if not y]
+    covered = [gate.covers(s.similarity, s.lexical, s.named, s.agree) for s in signals]
+    inside = [c for c, y in zip(covered, labels, strict=True) if y]
+    outside = [not c for c, y in zip(covered, labels, strict=True) if not y]
     return GateScore(
         answered=sum(inside) / len(inside) if inside else 0.0,
         refused=sum(outside) / len(outside) if outside else 0.0,

@@ -41,7 +41,13 @@ from assistant.core.answering.planning import (
 from assistant.core.answering.scope import load_context_words, load_scope_examples
 from assistant.core.answers import AnswerMode, AskResponse, Message, Topic, unsupported_language_answer
 from assistant.core.chunks import matches_filters
-from assistant.core.crosslingual import DocumentVectors, FrenchGate, MultilingualEncoder, TwinAligner
+from assistant.core.crosslingual import (
+    DocumentVectors,
+    FrenchGate,
+    MultilingualEncoder,
+    TwinAligner,
+    searches_agree,
+)
 from assistant.core.curation import GapGroup, GapGrouper, documents_inventory
 from assistant.core.embeddings import Embedder
 from assistant.core.language import LANGUAGES, Language, identify
@@ -453,7 +459,7 @@ class EvidenceService:
     @property
     def french_gate(self) -> FrenchGate:
         retrieval = self.settings.retrieval
-        return FrenchGate(retrieval.french_threshold, *retrieval.french_lexical)
+        return FrenchGate(retrieval.french_threshold, *retrieval.french_lexical, *retrieval.french_agree)
 
     def documents_fr(self, snapshot: EvidenceSnapshot) -> DocumentVectors:
         """The multilingual vector of every document of this snapshot (made once per snapshot)."""
@@ -498,7 +504,7 @@ class EvidenceService:
         links = [link for link in library.links(question, filters) if link.specific]
         best = max((m.similarity for m in ranked), default=0.0)
         lexical = max((m.lexical for m in ranked), default=0.0)
-        covered = self.french_gate.covers(best, lexical, named=bool(links))
+        covered = self.french_gate.covers(best, lexical, named=bool(links), agree=searches_agree(ranked))
         # the first by fused rank, then the next ones as near the question as the nearest document
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin

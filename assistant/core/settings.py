@@ -123,6 +123,11 @@ class RetrievalSettings(BaseModel):
         description="Also covered: similarity at least the first value with a French BM25 score at least the "
         "second (a question in the documents' own French words); fitted with the threshold.",
     )
+    french_agree: tuple[float, float] = Field(
+        default=(0.36, 2.0),
+        description="Also covered: when the vectors and the French BM25 find the same best document, similarity "
+        "at least the first value with a French BM25 score at least the second; fitted with the threshold.",
+    )
     french_margin: float = Field(
         default=0.05,
         ge=0,

@@ -73,6 +73,21 @@ def test_a_brand_named_in_a_french_question_is_answered(corpus_service: Evidence
     assert response.citations[0].document_id == "gunshot-detection-technology"
 
 
+def test_a_question_both_french_searches_agree_on_is_answered_below_the_threshold(
+    corpus_service: EvidenceService,
+) -> None:
+    """Similarity 0.40 (under the 0.434 threshold) and BM25 3.7 (under the lexical rule's 5): refused before,
+    though the vectors and the French words both put the backfire overview first."""
+    response = corpus_service.ask(
+        "Quels programmes de prévention sont populaires mais ne marchent pas, ou empirent même les choses? "
+        "J'aimerais une liste pour éviter les erreurs classiques.",
+        record=False,
+    )
+    assert response.language == "fr"
+    assert not response.no_evidence
+    assert response.citations[0].document_id == "overview-popular-programs-that-backfire"
+
+
 def test_a_french_question_the_base_does_not_cover_gets_a_french_refusal(corpus_service: EvidenceService) -> None:
     response = corpus_service.ask("Comment obtenir un permis pour agrandir mon garage?", record=False)
     assert response.language == "fr"

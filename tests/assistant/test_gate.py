@@ -104,6 +104,27 @@ def test_the_french_fit_separates_labelled_signals_and_prefers_refusing_on_a_tie
     assert fit.settings_lines()[0].startswith("WHATWORKS_RETRIEVAL__FRENCH_THRESHOLD=")
 
 
+def test_the_french_fit_takes_the_searches_agreeing_only_where_it_separates() -> None:
+    """Questions a little below the threshold whose two searches put the same document first are covered when
+    out-of-scope questions at that similarity do not agree; without agreement they stay refused."""
+    from assistant.core.calibration import FrenchSignals, fit_french
+
+    inside = [FrenchSignals(s, 0.0, False) for s in (0.45, 0.50, 0.55)]
+    inside += [FrenchSignals(s, 3.5, False, agree=True) for s in (0.38, 0.40)]
+    outside = [FrenchSignals(s, 3.5, False) for s in (0.30, 0.38, 0.40, 0.41)]
+    fit = fit_french(inside + outside, [True] * 5 + [False] * 4)
+    gate = fit.gate()
+    assert all(gate.covers(s.similarity, s.lexical, agree=s.agree) for s in inside)
+    assert not any(gate.covers(s.similarity, s.lexical, agree=s.agree) for s in outside)
+    assert fit.agree_floor <= 0.38 < fit.threshold
+    assert fit.agree_lexical <= 3.5
+    assert "WHATWORKS_RETRIEVAL__FRENCH_AGREE=" in fit.settings_lines()[2]
+    # with nothing to gain, the rule stays off
+    plain = fit_french(inside[:3] + outside, [True] * 3 + [False] * 4)
+    assert plain.agree_floor == float("inf")
+    assert plain.settings_lines()[2] == 'WHATWORKS_RETRIEVAL__FRENCH_AGREE=["inf","inf"]'
+
+
 def test_fit_refuses_a_file_with_one_kind_of_question() -> None:
     with pytest.raises(ValueError, match="both in-scope and out-of-scope"):
         fit_gate([GateSignals(0.5, 0.5)] * 3, [True] * 3)
@@ -166,6 +187,7 @@ def test_calibrate_prints_the_shipped_gate_for_the_shipped_calibration_file(corp
     french = result["french_fit"]
     assert french["threshold"] == pytest.approx(defaults.french_threshold, abs=0.01)
     assert (french["lexical_floor"], french["lexical_strong"]) == pytest.approx(defaults.french_lexical, abs=0.01)
+    assert (french["agree_floor"], french["agree_lexical"]) == pytest.approx(defaults.french_agree, abs=0.01)
     check = result["french_fitted"]["corpus/eval/french.yaml"]
     assert check["answered"] >= 0.9
     assert check["refused"] >= 0.9

@@ -91,6 +91,8 @@ def _key(settings: Settings, roots: Sequence[Path]) -> dict[str, Any]:
     return {
         "version": VERSION,
         "roots": [str(r.resolve()) for r in roots],
+        # chunks name their file relative to the working directory: from another one, a run renames them
+        "cwd": str(Path.cwd().resolve()),
         "chroma": [str(settings.chroma_path.resolve()), settings.chroma.collection],
         "embedding": settings.embedding.model_dump(mode="json"),
         "max_file_mb": settings.max_file_mb,

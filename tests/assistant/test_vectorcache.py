@@ -167,20 +167,12 @@ def test_a_changed_document_costs_one_multilingual_encoding() -> None:
     from assistant.core.chunks import Chunk
     from assistant.core.crosslingual import DocumentVectors, FakeMultilingualEncoder
 
-    class CountingEncoder(FakeMultilingualEncoder):
-        def __init__(self) -> None:
-            self.encoded: list[str] = []
-
-        def encode(self, texts):  # type: ignore[no-untyped-def]
-            self.encoded.extend(texts)
-            return super().encode(texts)
-
     def documents(edited: str) -> dict[str, list[Chunk]]:
         texts = {f"d{i}": f"Document {i} on street lighting" for i in range(20)} | {"d3": edited}
         # a chunk id changes with its text, as chunk_id() makes them
         return {d: [Chunk(id=f"{d}:{t}", text=t, metadata={"document_id": d, "title": d})] for d, t in texts.items()}
 
-    encoder = CountingEncoder()
+    encoder = FakeMultilingualEncoder()
     first = DocumentVectors(encoder, documents("Document 3 on street lighting"))
     assert len(encoder.encoded) == 20
     second = DocumentVectors(encoder, documents("Document 3, now on mentoring"), previous=first)
@@ -195,16 +187,8 @@ def test_the_twins_sentences_are_read_ahead_only_when_memory_would_keep_them_all
     from assistant.core.chunks import Chunk
     from assistant.core.crosslingual import FakeMultilingualEncoder, TwinAligner
 
-    class Counting(FakeMultilingualEncoder):
-        def __init__(self) -> None:
-            self.encoded: list[str] = []
-
-        def encode(self, texts):  # type: ignore[no-untyped-def]
-            self.encoded.extend(texts)
-            return super().encode(texts)
-
     twin = [Chunk(id=f"t{i}", text=f"Phrase un du passage {i}. Phrase deux.", metadata={}) for i in range(3)]
-    encoder = Counting()
+    encoder = FakeMultilingualEncoder()
     assert TwinAligner(encoder, 0.6).learn([twin], tmp_path) == 7  # 3 passages, 3 first sentences, 1 shared
     assert len(encoder.encoded) == 7
     assert TwinAligner(encoder, 0.6).learn([twin], tmp_path) == 7

@@ -316,14 +316,6 @@ def test_ingestion_makes_the_multilingual_vectors_a_starting_server_would(corpus
     from assistant.core.crosslingual import DocumentVectors, FakeMultilingualEncoder
     from assistant.core.retrieval import EvidenceSnapshot
 
-    class Counting(FakeMultilingualEncoder):
-        def __init__(self) -> None:
-            self.encoded: list[str] = []
-
-        def encode(self, texts):  # type: ignore[no-untyped-def]
-            self.encoded.extend(texts)
-            return super().encode(texts)
-
     class Refusing(FakeMultilingualEncoder):
         def encode(self, texts):  # type: ignore[no-untyped-def]
             raise AssertionError(f"the server encoded {list(texts)[:2]} again")
@@ -331,7 +323,7 @@ def test_ingestion_makes_the_multilingual_vectors_a_starting_server_would(corpus
     (corpus_dir / "cameras.fr.md").write_text(
         "---\nid: cameras\nlang: fr\n---\n\n# Caméras\n\n## Données\n\nLes caméras ont aidé.\n", encoding="utf-8"
     )
-    encoder = Counting()
+    encoder = FakeMultilingualEncoder()
     report = ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=encoder)
     assert report.multilingual == 4  # three documents and the twin's one passage
     assert report.summary()["multilingual"] == 4

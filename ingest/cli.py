@@ -104,10 +104,15 @@ def _sync(settings: Settings, roots: list[Path], rebuild: bool, dry_run: bool) -
             multilingual=_multilingual(settings),
             vector_cache=settings.vector_cache,
         )
+        before = index.state()[1]
         report = sync.run(roots, rebuild=rebuild, dry_run=dry_run)
+        # only when the index is as this run left it: another writer meanwhile (a second run) makes the
+        # next run do its full work
         if seen is not None and not report.failed and not report.errors:
-            documents = report.added + report.updated + report.unchanged
-            manifest.remember(settings, roots, seen, index.state()[1], documents, report.chunks)
+            after = index.state()[1]
+            if after == (sync.generation or before):
+                documents = report.added + report.updated + report.unchanged
+                manifest.remember(settings, roots, seen, after, documents, report.chunks)
     return report
 
 

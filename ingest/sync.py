@@ -132,6 +132,7 @@ class CorpusSync:
         # translations that could not be joined to an original this run, with the id they translate
         self._unresolved: dict[str, str] = {}
         self._width: int | None = None  # the embedder's vector size, once known
+        self.generation: str | None = None  # the index's generation this run's write made, if it wrote
 
     def load_all(self, roots: Sequence[Path], report: SyncReport) -> dict[str, LoadedDocument]:
         """Load every file; failures go into the report, never stop the run."""
@@ -296,9 +297,9 @@ class CorpusSync:
                 target.delete(sorted(ids_by_source[source] - current))
             if rebuild and self.index is not None:
                 self._carry_over_failed(previous, target)
-                self.index.activate(target)  # type: ignore[arg-type]
+                self.generation = self.index.activate(target)  # type: ignore[arg-type]
             elif (pending or stale_sources) and self.index is not None:
-                self.index.mark_changed()
+                self.generation = self.index.mark_changed()
             report.chunks = target.count()
             # waited for only after servers are told of the change: a run killed while encoding must not leave
             # the new chunks written but the generation unchanged, unseen by servers until the next change (a

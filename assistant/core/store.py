@@ -243,9 +243,10 @@ class ChromaIndex:
         meta = self._pointer().metadata or {}
         return str(meta.get("active", "")), str(meta.get("generation", ""))
 
-    def _set_state(self, active: str) -> None:
+    def _set_state(self, active: str) -> str:
         generation = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
         self._pointer().modify(metadata={"active": active, "generation": generation})
+        return generation
 
     def _open(self, name: str) -> ChromaChunkStore:
         collection = self._client.get_or_create_collection(
@@ -264,10 +265,10 @@ class ChromaIndex:
         self._set_state(store.name)
         return store
 
-    def mark_changed(self) -> None:
-        """Tell running servers that the active collection changed (they reload BM25)."""
+    def mark_changed(self) -> str:
+        """Tell running servers that the active collection changed (they reload BM25); the new generation."""
         name, _ = self.state()
-        self._set_state(name)
+        return self._set_state(name)
 
     def _new_name(self) -> str:
         return f"{self._prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -276,15 +277,16 @@ class ChromaIndex:
         """A fresh, empty collection for a rebuild; invisible to queries until `activate`."""
         return self._open(self._new_name())
 
-    def activate(self, store: ChromaChunkStore) -> None:
-        """Switch queries to `store`, then drop collections older than the one just retired."""
+    def activate(self, store: ChromaChunkStore) -> str:
+        """Switch queries to `store`, then drop collections older than the one just retired; the new generation."""
         previous, _ = self.state()
-        self._set_state(store.name)
+        generation = self._set_state(store.name)
         keep = {store.name, previous, self._pointer_name}
         for collection in self._client.list_collections():
             name = collection if isinstance(collection, str) else collection.name
             if name.startswith(f"{self._prefix}-") and name not in keep:
                 self._client.delete_collection(name)
+        return generation
 
 
 # How long a replaced embedded Chroma system is left running before it is stopped: a question that took

@@ -159,3 +159,30 @@ def test_no_manifest_is_kept_for_a_chroma_server(tmp_path: Path) -> None:
     manifest.remember(settings, [tmp_path], seen, "generation", 1, 1)
     assert not (tmp_path / "data" / manifest.NAME).exists()
     assert manifest.generation(settings) is None
+
+
+def test_a_run_another_writer_overlapped_leaves_no_manifest(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs at once: the one finishing after the other changed the index must not vouch for it."""
+    data = tmp_path / "data"
+    from ingest import sync
+    from ingest.cli import app
+
+    real_run = sync.CorpusSync.run
+
+    def overlapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        report = real_run(self, *args, **kwargs)
+        assert self.index is not None
+        self.index.mark_changed()  # as a second ingestion would, between this run's write and its manifest
+        return report
+
+    monkeypatch.setattr(sync.CorpusSync, "run", overlapped)
+    monkeypatch.setenv("WHATWORKS_DATA_DIR", str(data))
+    monkeypatch.setenv("WHATWORKS_EMBEDDING__BACKEND", "fake")
+    result = CliRunner().invoke(app, [str(corpus_dir)])
+    assert result.exit_code == 0, result.output
+    assert not (data / manifest.NAME).exists()
+    monkeypatch.undo()
+    assert run(data, str(corpus_dir))["quick"] is False
+    assert run(data, str(corpus_dir))["quick"] is True

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,9 +94,9 @@ def _sync(settings: Settings, roots: list[Path], rebuild: bool, dry_run: bool) -
 
     embedder = make_embedder(settings.embedding)
     chunker = chunker_for(embedder, settings.embedding)
-    if seen is not None:
-        manifest.forget(settings)
-    with open_chroma(settings) as index:
+    with _one_run_at_a_time(settings, wanted=seen is not None), open_chroma(settings) as index:
+        if seen is not None:
+            manifest.forget(settings)
         sync = CorpusSync(
             index,
             embedder,
@@ -114,6 +117,27 @@ def _sync(settings: Settings, roots: list[Path], rebuild: bool, dry_run: bool) -
                 documents = report.added + report.updated + report.unchanged
                 manifest.remember(settings, roots, seen, after, documents, report.chunks)
     return report
+
+
+@contextmanager
+def _one_run_at_a_time(settings: Settings, wanted: bool) -> Iterator[None]:
+    """An exclusive lock on `DATA_DIR/ingest.lock` from before a run writes until its manifest is kept: two
+    runs at once could otherwise each write their own reading of a file edited between them, and the second
+    keep a manifest vouching for both versions' chunks. A second run waits for the first."""
+    if not wanted:
+        yield
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "ingest.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            typer.echo("another ingestion of this data folder is running: waiting for it to finish", err=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _multilingual(settings: Settings) -> Any:

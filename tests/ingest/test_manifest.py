@@ -16,17 +16,7 @@ from assistant.core.store import open_chroma
 from ingest import manifest
 from tests.conftest import make_settings
 from tests.helpers import run_ingest
-from tests.ingest.test_sync import doc, index_state
-
-
-@pytest.fixture
-def corpus_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    root.mkdir()
-    doc(root, "lighting", "# Lighting\n\n## Evidence\n\nBetter lighting reduced crime.\n")
-    doc(root, "cameras", "# Cameras\n\n## Evidence\n\nCameras helped in car parks.\n", verdict="effective")
-    doc(root, "camps", "# Camps\n\n## Evidence\n\nBoot camps had no effect.\n", verdict="no-effect")
-    return root
+from tests.ingest.test_sync import index_state
 
 
 def run(data: Path, *args: str, **env: str) -> dict[str, Any]:

@@ -146,9 +146,13 @@ class FrenchGate:
         return (
             named
             or similarity >= self.threshold
-            or (similarity >= self.lexical_floor and lexical >= self.lexical_strong)
+            or self.in_own_words(similarity, lexical)
             or (agree and similarity >= self.agree_floor and lexical >= self.agree_lexical)
         )
+
+    def in_own_words(self, similarity: float, lexical: float) -> bool:
+        """A question in the document's own French words (a strong French BM25 score), near enough by meaning."""
+        return similarity >= self.lexical_floor and lexical >= self.lexical_strong
 
 
 def searches_agree(ranked: Sequence[DocumentMatch]) -> bool:

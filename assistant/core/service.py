@@ -65,6 +65,8 @@ NO_EVIDENCE_TEXT = (
 MAX_QUESTION_CHARS = 2000
 # Below this cosine a document is not "near" a question: all-MiniLM-L6-v2 puts unrelated texts at 0.0-0.25.
 NEAR_TOPIC_SIMILARITY = 0.3
+# a French answer also lists those of its first documents by fused rank that the question names in their words
+FRENCH_SEE_ALSO = 3
 FILTER_KEYS = ("settings", "populations", "countries", "verdict")
 
 
@@ -509,6 +511,10 @@ class EvidenceService:
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin
         ]
+        # the next documents by fused rank that the question names in their own French words (the gate's
+        # lexical rule): listed under the bottom lines, as an English answer lists the other documents its
+        # search found
+        others = [m for m in ranked[:FRENCH_SEE_ALSO] if self.french_gate.in_own_words(m.similarity, m.lexical)]
         ordinal = french_ordinal(question) if conversation else None
         if conversation and (not covered or ordinal is not None):
             # "et au Canada ?", "ça coûte combien ?": a question that finds nothing alone continues the
@@ -517,9 +523,9 @@ class EvidenceService:
             carried = [d for d in (previous.cited if previous else ()) if d in library.documents]
             carried = [d for d in carried if library.is_program(d)] or carried
             if ordinal is not None and -len(carried) <= ordinal < len(carried):
-                chosen, covered = [carried[ordinal]], True
+                chosen, covered, others = [carried[ordinal]], True, []
             elif carried and not covered:
-                chosen, covered = carried[:1], True
+                chosen, covered, others = carried[:1], True, []
         plan = None
         if covered and chosen:
             titles = [library.documents[d].title for d in chosen]
@@ -529,7 +535,17 @@ class EvidenceService:
             ]
             shadow = french.english_shadow(question, titles)
             quotes = [best_quote(p.chunk.text, shadow) for p in passages]
-            plan = Planner(library).plan(shadow, Selection(passages, quotes), None, filters)
+            extra = [m for m in others if m.document_id not in chosen]
+            listed = [
+                Passage(
+                    library.documents[m.document_id].chunks[0],
+                    score=1.0 / (len(chosen) + i + 1),
+                    similarity=m.similarity,
+                )
+                for i, m in enumerate(extra)
+            ]
+            see_also = Selection(listed, [best_quote(p.chunk.text, shadow) for p in listed])
+            plan = Planner(library).plan(shadow, Selection(passages, quotes), None, filters, see_also=see_also)
         timings = {"retrieve_ms": (time.perf_counter() - t0) * 1000}
         if plan is None or not plan.summary:
             topics = [

@@ -335,3 +335,33 @@ def test_no_french_answer_of_the_french_sets_shows_an_english_frame_word(corpus_
         assert not shown, (question, shown)
         for item in (i for s in response.sections for i in s.items):
             assert (f"\u201c{item.text}\u201d [{item.n}] (en anglais)" in response.answer) == (item.language == "en")
+
+
+def test_a_second_document_the_french_question_names_in_its_own_words_is_listed(
+    corpus_service: EvidenceService,
+) -> None:
+    """The question names Big Brothers Big Sisters, and asks about mentoring in the base's own French words
+    ("le mentorat"): an English answer would list the mentoring review the search found beside it; a French
+    one cited Big Brothers Big Sisters alone."""
+    question = (
+        "Est-ce que Grands Frères Grandes Sœurs, et le mentorat en général, réduisent la délinquance chez les jeunes?"
+    )
+    response = corpus_service.ask(question, record=False)
+    assert response.language == "fr"
+    assert response.summary[0].document_id == "big-brothers-big-sisters"
+    listed = {r.document_id: r for r in response.related if r.reason == "see-also"}
+    assert "mentoring" in listed
+    mentoring = listed["mentoring"]
+    documents = library_of(corpus_service.snapshot()).documents
+    assert mentoring.title == documents["mentoring"].chunks[0].metadata["title_fr"]
+    assert mentoring.n is not None
+    assert f"{mentoring.title}" in response.answer
+    assert "mentoring" in [c.document_id for c in response.citations]
+    # a list, never a bottom line: the first document is still the one the question names
+    assert [b.document_id for b in response.summary] == ["big-brothers-big-sisters"]
+    # only documents the question names in their own French words are listed: Scared Straight, among the
+    # first three by fused rank and as near in meaning as the gate's threshold (0.44), is not
+    assert "scared-straight" not in [c.document_id for c in response.citations]
+    gate = corpus_service.french_gate
+    ranked = {m.document_id: m for m in corpus_service.documents_fr(corpus_service.snapshot()).rank(question)}
+    assert all(gate.in_own_words(ranked[d].similarity, ranked[d].lexical) for d in listed)

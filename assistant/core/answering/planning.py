@@ -345,9 +345,11 @@ class Planner:
         ranked: Selection,
         links: list[Link] | None = None,
         filters: dict[str, list[str]] | None = None,
+        see_also: Selection | None = None,
     ) -> AnswerPlan:
         """`ranked`: the relevant passages, best first (from `select_passages`); links: names in the question;
-        filters: the request's, which alternatives obey too."""
+        filters: the request's, which alternatives obey too; `see_also`: passages of other documents found
+        relevant, listed after the bottom lines (never a bottom line of their own)."""
         lib = self.library
         links = lib.links(question) if links is None else links
         linked = [d for d in linked_documents(links) if d in lib.documents]
@@ -390,6 +392,8 @@ class Planner:
             cost = len(item.quote.split()) + 3
             if item.document.id in shown and words + cost <= WORD_BUDGET:
                 words += self._add_item(plan, item, several)
+        if see_also is not None:
+            ranked = Selection(ranked.passages + see_also.passages, ranked.quotes + see_also.quotes)
         plan.related += self._see_also(plan, ranked, question)
         self._renumber(plan)
         return plan

@@ -299,6 +299,33 @@ def verify_claims_command(
     raise typer.Exit(2 if errors else 1 if missed else 0)
 
 
+@app.command("flip-claims")
+def flip_claims_command(
+    files: Annotated[list[Path], typer.Argument(help="Labelled claim files (JSON Lines), read in this order.")],
+    out: Annotated[Path, typer.Option(help="Where to write the flipped claims (JSON Lines).")],
+    seed: Annotated[int, typer.Option(help="Which change is made where a claim has several.")] = 17,
+) -> None:
+    """Write, for each supported claim, one that reverses it by a single word, labelled unsupported: training
+    data that teaches the judge reversed findings (assistant/core/verification/flipping.py)."""
+    from assistant.core.verification.flipping import flipped_claims
+
+    rows = []
+    for file in files:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                typer.echo(f"error: {file}:{number}: not a JSON object ({exc.msg}); fix or remove the line", err=True)
+                raise typer.Exit(2) from exc
+    flipped = flipped_claims(rows, seed)
+    with out.open("w", encoding="utf-8") as fh:
+        for row in flipped:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    typer.echo(f"{len(flipped)} flipped claims from {len(rows)} written to {out}")
+
+
 @app.command("train-judge")
 def train_judge_command(
     validation: Annotated[Path, typer.Option(help="Labelled claim file for choosing the threshold.")],

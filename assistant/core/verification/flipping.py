@@ -64,9 +64,10 @@ def flips(claim: str) -> list[tuple[str, str]]:
             out.append(("direction", claim[: m.start()] + opposite + claim[m.end() :]))
     denials = [claim[: m.start()] + m.group(1) + claim[m.end() :] for m in _NEGATED.finditer(claim)]
     denials += [claim[: m.start()] + m.group(1) + claim[m.end() :] for m in _CONTRACTED.finditer(claim)]
-    if not denials and (m := _PLAIN.search(claim)):
-        denial = "cannot" if m.group(1) == "can" else f"{m.group(1)} not"
-        denials.append(claim[: m.start()] + denial + claim[m.end() :])
+    plain = None if denials else _PLAIN.search(claim)
+    if plain is not None:
+        denial = "cannot" if plain.group(1) == "can" else f"{plain.group(1)} not"
+        denials.append(claim[: plain.start()] + denial + claim[plain.end() :])
     out += [("negation", d) for d in denials]
     return out
 

@@ -25,10 +25,12 @@ from assistant.core.answering.extractive import EvidenceGate, GateSignals, Selec
 from assistant.core.answering.followup import (
     Memory,
     french_ordinal,
+    is_french_follow_up,
     previous_turn,
     standalone_question,
     with_conversation,
 )
+from assistant.core.answering.linking import Link
 from assistant.core.answering.planning import (
     AnswerPlan,
     Library,
@@ -42,6 +44,7 @@ from assistant.core.answering.scope import load_context_words, load_scope_exampl
 from assistant.core.answers import AnswerMode, AskResponse, Message, Topic, unsupported_language_answer
 from assistant.core.chunks import matches_filters
 from assistant.core.crosslingual import (
+    DocumentMatch,
     DocumentVectors,
     FrenchGate,
     MultilingualEncoder,
@@ -502,11 +505,24 @@ class EvidenceService:
             if filters
             else None
         )
-        ranked = self.documents_fr(snapshot).rank(question, allowed)
-        links = [link for link in library.links(question, filters) if link.specific]
-        best = max((m.similarity for m in ranked), default=0.0)
-        lexical = max((m.lexical for m in ranked), default=0.0)
-        covered = self.french_gate.covers(best, lexical, named=bool(links), agree=searches_agree(ranked))
+
+        def search(text: str) -> tuple[list[Link], list[DocumentMatch], float, float, bool]:
+            links = [link for link in library.links(text, filters) if link.specific]
+            ranked = self.documents_fr(snapshot).rank(text, allowed)
+            best = max((m.similarity for m in ranked), default=0.0)
+            lexical = max((m.lexical for m in ranked), default=0.0)
+            covered = self.french_gate.covers(best, lexical, named=bool(links), agree=searches_agree(ranked))
+            return links, ranked, best, lexical, covered
+
+        searched = question.strip()
+        links, ranked, best, lexical, covered = search(searched)
+        if conversation and not covered and is_french_follow_up(question):
+            # "ça coûte combien ?", "et pour ceux qui ont un problème de santé mentale ?": a follow-up that finds
+            # nothing alone is searched with the topic the conversation is on, as an English follow-up is (the
+            # previous turn's programs, or its question); one that finds its own topic keeps it ("et les
+            # bâtiments abandonnés ?" after vacant lots)
+            searched = with_conversation(question, conversation, self._memory(library))
+            links, ranked, best, lexical, covered = search(searched)
         # the first by fused rank, then the next ones as near the question as the nearest document
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin
@@ -552,8 +568,8 @@ class EvidenceService:
                 french.topic_fr(library, m.document_id, library.documents[m.document_id].title) for m in ranked[:3]
             ]
             reply = french.no_evidence_answer_fr(topics, record)
-            qid = self._log(record, question, question, True, "extractive", best, [], topics, face, "fr", reply)
-            yield from _refusal(reply, topics, qid, question, "fr", timings, t0)
+            qid = self._log(record, question, searched, True, "extractive", best, [], topics, face, "fr", reply)
+            yield from _refusal(reply, topics, qid, searched, "fr", timings, t0)
             return
         plan = french.in_french(
             plan,
@@ -565,8 +581,8 @@ class EvidenceService:
         for piece in _pieces(answer):
             yield "delta", {"text": piece}
         cited = [c.document_id for c in plan.citations]
-        qid = self._log(record, question, question, False, "extractive", best, cited, [], face, "fr", answer)
-        yield from _answered(plan, answer, qid, question, "fr", timings, t0)
+        qid = self._log(record, question, searched, False, "extractive", best, cited, [], face, "fr", answer)
+        yield from _answered(plan, answer, qid, searched, "fr", timings, t0)
 
     def _log(
         self,

@@ -207,6 +207,43 @@ def _logged(service: EvidenceService, question_id: str) -> tuple[str, str, bool]
     return str(row[0]), str(row[1]), bool(row[2])
 
 
+def test_a_french_follow_up_that_finds_nothing_alone_is_searched_with_the_conversation_topic(
+    corpus_service: EvidenceService,
+) -> None:
+    from assistant.core.answers import Message
+
+    opening = "Les tribunaux spécialisés en toxicomanie réduisent-ils la récidive?"
+    first = corpus_service.ask(opening, record=True)
+    assert first.summary[0].document_id == "drug-courts"
+    conversation = [
+        Message(role="user", content=opening),
+        Message(role="assistant", content=first.answer[:2000], question_id=first.question_id),
+    ]
+    question = "Et pour ceux qui ont plutôt des troubles mentaux, y a-tu l'équivalent?"
+    follow_up = corpus_service.ask(question, conversation=conversation, record=False)
+    assert follow_up.language == "fr"
+    assert "mental-health-courts" in [c.document_id for c in follow_up.citations]
+    assert follow_up.standalone_question.endswith(question)
+    assert follow_up.standalone_question != question  # searched with the topic carried
+
+
+@pytest.mark.parametrize(
+    ("question", "leans"),
+    [
+        ("Ça coûte combien à mettre en place?", True),
+        ("pis pour les filles, y a-tu de quoi?", True),
+        ("Et au Canada?", True),
+        ("Celui de Ross et Fabiano, lui, a-t-il été évalué?", True),
+        ("Quels programmes réduisent la violence armée chez les jeunes dans les quartiers défavorisés?", False),
+        ("Et si on limitait le nombre de bars et de dépanneurs qui vendent de l'alcool dans un secteur?", False),
+    ],
+)
+def test_a_french_turn_leaning_on_the_one_before_is_told_from_a_question_of_its_own(question: str, leans: bool) -> None:
+    from assistant.core.answering.followup import is_french_follow_up
+
+    assert is_french_follow_up(question) is leans
+
+
 @pytest.mark.parametrize(
     ("question", "picked"),
     [

@@ -61,6 +61,45 @@ def french_ordinal(question: str) -> int | None:
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|this|that|these|those|the program|the programme)\b", re.I)
 
 
+# "et au Canada ?", "pis pour les filles ?", "ça coûte combien ?", "celui de Ross et Fabiano, lui ?": a French
+# turn leaning on the one before, by its opening or its pronouns (Quebec's "pis" and "y a-tu" included)
+_FOLLOW_UP_START_FR = re.compile(
+    r"^\s*(?:et|pis|puis|mais|ou|alors|aussi|sinon|ok|d'accord|pour|qu'en est-il|et si|[çc]a|c'est|celui|celle|"
+    r"ceux|celles|lui|eux|le m[êe]me|la m[êe]me|combien|y a-t-il|y a-tu|est-ce que [çc]a)\b",
+    re.I,
+)
+_ANAPHORA_FR = re.compile(
+    r"\b(?:[çc]a|cela|ceci|celui(?:-ci|-là)?|celle(?:-ci|-là)?|ceux(?:-ci|-là)?|celles(?:-ci|-là)?|lui|eux|"
+    r"ce programme|cette approche|cette mesure|ce mod[èe]le|le programme|la m[êe]me|le m[êe]me|[ée]quivalent)\b",
+    re.I,
+)
+# words of a spoken French question that say nothing of its topic, beyond the stopwords: "pis", "y a-tu", "ça"
+_FILLERS_FR = frozenset(
+    "pis puis ça ca tu quoi est-ce qu est oui non ok bon ben alors aussi plutôt mieux vraiment peu près "
+    "combien comment pourquoi quand où quel quelle quels quelles a-tu a-t-il celui celle ceux celles lui eux "
+    "cela ceci".split()
+)
+
+
+def french_content_words(text: str) -> set[str]:
+    """The words of a French question that name a topic: no stopwords (bm25s's French list), no fillers."""
+    from bm25s.stopwords import STOPWORDS_FRENCH  # the index's own list; bm25s is loaded by then
+
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text.lower().replace("’", "'"))
+    # "réduit-tu", "sont-ils", "peut-on": the verb, without the pronoun of the question form
+    words = [re.sub(r"-(?:t-)?(?:tu|ils?|elles?|on|je|vous|nous)$", "", w) for w in words]
+    return {w for w in words if len(w) > 2 and w not in STOPWORDS_FRENCH and w not in _FILLERS_FR}
+
+
+def is_french_follow_up(question: str) -> bool:
+    """A French turn leaning on an earlier one: by its opening or its pronouns with a few words of topic of
+    its own (six at most, as in English), or by having almost none."""
+    topic = french_content_words(question)
+    if (_FOLLOW_UP_START_FR.search(question) or _ANAPHORA_FR.search(question)) and len(topic) <= 6:
+        return True
+    return len(topic) <= 1
+
+
 @dataclass(frozen=True)
 class PreviousTurn:
     """What a follow-up may continue: the question as searched, and the documents its answer cited."""

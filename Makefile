@@ -21,7 +21,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/whatworks export-onnx
 	touch $@
 
+# llama.cpp (the LLM server the tests run) is built from source for AVX2, not for the building CPU: on a CPU
+# that advertises AMX inside a VM that does not enable AMX's tile state, `-march=native` compiles ggml's AMX
+# kernels and the server dies at its first completion (SIGSEGV at `ldtilecfg`). No pip cache, so that a wheel
+# built earlier with native flags is not reused. The version range is the `llm` extra's in pyproject.toml.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --no-cache-dir 'llama-cpp-python[server]>=0.3,<0.4'
 	$(PIP) install -e '.[test,llm]'
 	touch $@
 

@@ -78,3 +78,15 @@ def test_the_project_sets_offline_mode_for_the_model_hub() -> None:
     assert "export HF_HUB_OFFLINE := 1" in makefile
     assert "export TRANSFORMERS_OFFLINE := 1" in makefile
     assert "HF_HUB_OFFLINE=1" in (REPO / "Dockerfile").read_text()
+
+
+def test_the_llm_server_is_built_without_native_flags_at_the_version_the_llm_extra_names() -> None:
+    """`-march=native` on a CPU advertising AMX in a VM without AMX's tile state built a server that died at
+    its first completion; the Makefile builds llama.cpp for AVX2, and must name the range pyproject.toml does."""
+    import tomllib
+
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    (llama,) = [d for d in extra["llm"] if d.startswith("llama-cpp-python")]
+    assert f"--no-cache-dir '{llama}'" in makefile
+    assert "-DGGML_NATIVE=OFF" in makefile

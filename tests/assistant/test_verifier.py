@@ -128,7 +128,9 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_checked(tmp_path: Path
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name", [f"{part}{n}.jsonl" for part in ("dev", "holdout") for n in ("", "2", "3")] + ["holdout4.jsonl"]
+    "name",
+    [f"{part}{n}.jsonl" for part in ("dev", "holdout") for n in ("", "2", "3")]
+    + ["holdout4.jsonl", "benefit-dev.jsonl", "holdout-benefit.jsonl"],
 )
 def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
     """`make test` holds the verifier to corpus/eval/claims/thresholds.yaml on every claim file."""
@@ -422,3 +424,35 @@ def test_the_oracle_that_tests_and_benchmarks_read_answers_with() -> None:
     assert not calls_it_effective("D.A.R.E. did not reduce drug use [1].")
     assert not calls_it_effective("Boot camps had no effect on reoffending [1].")
     assert not calls_it_effective("Scared Straight increased delinquency [1].")
+
+
+CURFEWS_HOW = _section("programs/juvenile-curfews.md", "How it works")
+SRO_WHAT = _section("programs/school-resource-officers.md", "What it is")
+GIRLS_HOW = _section("programs/gang-programs-for-girls.md", "How it works")
+
+
+@pytest.mark.parametrize(
+    ("passage", "title", "verdict", "sentence"),
+    [
+        # the passages say what these programs are for ("meant to ... by keeping", "to keep students safe"):
+        # a purpose is no finding that they help
+        (CURFEWS_HOW, "Juvenile curfews", "no-effect", "Towns can count on a youth curfew to keep teenagers safe [1]."),
+        (CURFEWS_HOW, "Juvenile curfews", "no-effect", "Night curfews for minors help protect them from crime [1]."),
+        (SRO_WHAT, "School resource officers", "harmful", "A council can rely on school resource officers [1]."),
+        (SRO_WHAT, "School resource officers", "harmful", "Officers posted in schools make them safer [1]."),
+        # named in other words than the document's: its verdict still stands against a benefit
+        (GIRLS_HOW, "Gang programs for girls", "no-effect", "Girls-only gang programs can help keep girls out [1]."),
+    ],
+)
+def test_a_benefit_is_not_taken_from_what_a_harmful_or_useless_program_is_for(
+    rated: RatedNames, passage: str, title: str, verdict: str, sentence: str
+) -> None:
+    result = SentenceVerifier(None).check(sentence, {1: CitedPassage(passage, title, verdict)}, rated)
+    assert not result.supported
+    assert result.check == "verdict", result.reason
+
+
+def test_the_dots_of_dare_do_not_end_a_sentence_before_its_denial(rated: RatedNames) -> None:
+    """ "should not expect D.A.R.E. to reduce": the "not" governs the benefit; the ". " of the acronym is no break."""
+    sentence = "Councils should not expect D.A.R.E. to reduce drug use among pupils [1]."
+    assert SentenceVerifier(None).check(sentence, {1: OVERVIEW}, rated).supported

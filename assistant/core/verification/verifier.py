@@ -491,7 +491,16 @@ def _verdict(
     stance = _stance(passage, verdicts)
     # a sentence pointing from a program rated harmful, no effect or mixed to better-supported ones is not
     # about the cited program (asked only of a sentence saying something works)
-    works = claim.works and not claim.fails
+    # "councils can rely on it to...", "it helps keep girls out of gangs", citing a program rated harmful or no
+    # effect whose passage reports no benefit of any kind: a claim that it works, whatever name it goes by
+    works = (
+        claim.works
+        or (
+            bool(verdicts & {"harmful", "no-effect"})
+            and _claims_benefit(claim.text)
+            and not any(_reports_benefit(s) for s in sentences(passage.text))
+        )
+    ) and not claim.fails
     elsewhere = (
         works
         and bool(verdicts & NEGATIVE_VERDICTS)
@@ -532,7 +541,7 @@ def _named_verdict(
     negative = [p for p in named if p.verdict in NEGATIVE_VERDICTS and not p.contrasted]
     if not negative:
         return None
-    credited = {p.document_id for unit in sentences(passage) if _claims_benefit(unit) for p in rated(unit)}
+    credited = {p.document_id for unit in sentences(passage) if _reports_benefit(unit) for p in rated(unit)}
     for program in negative:
         if program.document_id in credited:
             continue
@@ -552,18 +561,27 @@ _BENEFIT = re.compile(
     r"|\b(?:deter|deters|deterred|deterring|prevents?|prevented|preventing|stops?|stopped|protects?|protected|"
     r"steers?(?! clear)|steered(?! clear)|diverts?|diverted|reduces?|reduced|reducing|cuts?|lowers?|lowered|"
     r"curbs?|curbed|"
-    r"improves?|improved|benefit(?:s|ed)?|succeeds?|succeeded|pays? off|paid off)\b"
+    r"improves?|improved|benefit(?:s|ed)?|succeeds?|succeeded|pays? off|paid off|"
+    # "councils can rely on curfews to...", "helps make streets safer", "a useful tool against gun crime"
+    r"(?:can|could|may|might|will|would|should) (?:rely|count|depend) on|helps|helped|"
+    r"help|safer)\b"
     r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
+    r"|\b(?:brings?|brought|keeps?|kept)\b[^.;]{0,30}?\b(?:under control|in check)\b"
 )
 # "aims to deter", "was meant to keep", "the idea is that ... prevents": what a program intends, not does
 _INTENT_OR_DENIAL = re.compile(
     r"\b(?:aim\w*|meant|intend\w*|design\w*|idea|hop\w*|expect\w*|supposed|tr(?:y|ies|ied)|goal|purpose|"
-    r"seeks?|sought|claim\w*|believ\w*|thought|assum\w*|promis\w*|not|no|never|nor|neither|without|cannot|"
+    r"seeks?|sought|claim\w*|belie[fv]\w*|premise|thought|assum\w*|promis\w*|logic|rationale|theor\w*|"
+    r"not|no|never|nor|neither|without|cannot|"
     r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to)\b"
 )
 
 
-_BREAK = re.compile(r"[.;:]\s")  # not the dots of "D.A.R.E."
+_HELP_NOUN = re.compile(
+    r"\b(?:and|or|with|the|for|of|homework|some|any|extra|more|get|gets|got|seek|seeking|offer|offers|offered|"
+    r"provide|provides|provided|need|needs|needed|ask|asks|asked|as well as|no|little|what)\s+$"
+)
+_BREAK = re.compile(r"(?<!\b[a-z])\.\s|[;:]\s")  # not the dots of "D.A.R.E." (lowered): "d.a.r.e. to reduce"
 _NO_MORE = re.compile(r"^[^.;]{0,40}?\b(?:no|not|little|nothing)\s+(?:more|better|less|further)\b")
 
 
@@ -572,8 +590,28 @@ def _claims_benefit(text: str) -> bool:
     earlier in its sentence ("was meant to deter", "does not show ... prevents") or a "no more than" after."""
     lowered = text.lower().replace("n't", " not")
     for match in _BENEFIT.finditer(lowered):
+        if match.group(0).startswith("help") and _HELP_NOUN.search(lowered[: match.start()]):
+            continue  # "homework help", "support and help for girls": the noun
         start = max((m.end() for m in _BREAK.finditer(lowered, 0, match.start())), default=0)
         if _INTENT_OR_DENIAL.search(lowered[start : match.start()]) or _NO_MORE.search(lowered[match.end() :]):
+            continue
+        return True
+    return False
+
+
+# "assigned to schools to keep students safe", "meant to prevent crime in two ways: by keeping...": what a
+# program is for, which a passage says of harmful programs too; only a finding credits a program with a benefit
+_PURPOSE = re.compile(r"\b(?:to|in order to|so as to)\s+$")
+
+
+def _reports_benefit(text: str) -> bool:
+    """Whether a passage sentence reports that a program did people good: a benefit word that is not what the
+    program is for ("to keep students safe") and follows no intent, doubt or denial anywhere in its sentence."""
+    lowered = text.lower().replace("n't", " not")
+    for match in _BENEFIT.finditer(lowered):
+        if _PURPOSE.search(lowered[: match.start()]) or _INTENT_OR_DENIAL.search(lowered[: match.start()]):
+            continue
+        if _NO_MORE.search(lowered[match.end() :]):
             continue
         return True
     return False

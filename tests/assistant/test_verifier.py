@@ -130,7 +130,7 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_checked(tmp_path: Path
 @pytest.mark.parametrize(
     "name",
     [f"{part}{n}.jsonl" for part in ("dev", "holdout") for n in ("", "2", "3")]
-    + ["holdout4.jsonl", "benefit-dev.jsonl", "holdout-benefit.jsonl"],
+    + ["holdout4.jsonl", "benefit-dev.jsonl", "benefit-dev2.jsonl", "holdout-benefit.jsonl"],
 )
 def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
     """`make test` holds the verifier to corpus/eval/claims/thresholds.yaml on every claim file."""
@@ -442,6 +442,13 @@ GIRLS_HOW = _section("programs/gang-programs-for-girls.md", "How it works")
         (SRO_WHAT, "School resource officers", "harmful", "Officers posted in schools make them safer [1]."),
         # named in other words than the document's: its verdict still stands against a benefit
         (GIRLS_HOW, "Gang programs for girls", "no-effect", "Girls-only gang programs can help keep girls out [1]."),
+        # a result, a mechanism, a value or a piece of advice is a benefit too
+        (CURFEWS_HOW, "Juvenile curfews", "no-effect", "Curfews for minors led to fewer arrests downtown [1]."),
+        (CURFEWS_HOW, "Juvenile curfews", "no-effect", "A curfew bylaw brings a drop in youth crime [1]."),
+        (SRO_WHAT, "School resource officers", "harmful", "Police officers in a school pay for itself [1]."),
+        (SRO_WHAT, "School resource officers", "harmful", "Officers in schools help pupils avoid trouble [1]."),
+        (GIRLS_HOW, "Gang programs for girls", "no-effect", "Towns should consider funding girls' gang programs [1]."),
+        (GIRLS_HOW, "Gang programs for girls", "no-effect", "Such programs work because they build belonging [1]."),
     ],
 )
 def test_a_benefit_is_not_taken_from_what_a_harmful_or_useless_program_is_for(
@@ -456,3 +463,15 @@ def test_the_dots_of_dare_do_not_end_a_sentence_before_its_denial(rated: RatedNa
     """ "should not expect D.A.R.E. to reduce": the "not" governs the benefit; the ". " of the acronym is no break."""
     sentence = "Councils should not expect D.A.R.E. to reduce drug use among pupils [1]."
     assert SentenceVerifier(None).check(sentence, {1: OVERVIEW}, rated).supported
+
+
+def test_a_description_of_a_study_of_a_useless_program_is_no_benefit(rated: RatedNames) -> None:
+    """ "interrupted time series" names a design; only "interrupts the chain" is a mechanism said to work."""
+    sentence = "The review pooled twelve evaluations of juvenile curfews, mostly interrupted time series [1]."
+    passage = CitedPassage(
+        "A Campbell review pooled twelve evaluations of juvenile curfews, mostly interrupted time series; "
+        "curfews did not reduce crime or victimisation.",
+        "Juvenile curfews",
+        "no-effect",
+    )
+    assert SentenceVerifier(None).check(sentence, {1: passage}, rated).supported

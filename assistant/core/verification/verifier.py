@@ -498,7 +498,11 @@ def _verdict(
         or (
             bool(verdicts & {"harmful", "no-effect"})
             and _claims_benefit(claim.text)
-            and not any(_reports_benefit(s) for s in sentences(passage.text))
+            and not any(
+                # a benefit the passage gives a program rated well ("diversion reduced reoffending") is not its own
+                _reports_benefit(s) and not (rated and any(p.verdict in POSITIVE_VERDICTS for p in rated(s)))
+                for s in sentences(passage.text)
+            )
         )
     ) and not claim.fails
     elsewhere = (
@@ -567,6 +571,19 @@ _BENEFIT = re.compile(
     r"help|safer)\b"
     r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
     r"|\b(?:brings?|brought|keeps?|kept)\b[^.;]{0,30}?\b(?:under control|in check)\b"
+    # an outcome said to improve: "a lasting reduction in offending", "fewer shootings", "lower rates of reoffending"
+    r"|\b(?:reductions?|declines?|drops?|falls?|fewer|lower|less|decreases?)\s+(?:in\s+|of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:crimes?|offen[cs]es|offending|reoffending|recidivism|delinquency|violence|shootings?|gunfire|thefts?|"
+    r"burglar\w*|drug use|arrests?|re-arrests?|victimi\w+|deaths|disorder|incidents|injuries|complaints)\b"
+    r"|\b(?:leads?|led|leading|results?|resulted|contribut\w*)\s+(?:to|in)\b[^.;]{0,40}?"
+    r"\b(?:lasting|fewer|lower|less|reduc\w*|declin\w*|drops?|turnaround|resistance|improv\w*|safer|better|calmer)\b"
+    # a mechanism, a value or a recommendation: "works because", "pays for itself", "should consider adopting"
+    r"|\bworks?\s+because\b|\binterrupt(?:s|ed|ing)?\s+(?:the\s+|a\s+)?(?:chain|cycle|pattern|spread|flow|supply)\b|\bbreak\w*\s+the\s+(?:cycle|habits?|chain)\b|\bturnaround\b"
+    r"|\bpays?\s+for\s+itself\b|\b(?:low-cost|cost-effective|inexpensive|cheap|affordable)\s+(?:way|means|tool)\b"
+    r"|\bbacked\s+by\s+(?:research|evidence|studies|data)\b|\bwidely\s+(?:recogni[sz]ed|regarded|seen)\b"
+    r"|\b(?:outperform\w*|more\s+effective\s+than)\b"
+    r"|\bshould\s+(?:consider|advocate|encourage|push|press|lobby)\b|\badvocat\w*\s+for\b"
+    r"|\b(?:consider|worth)\s+(?:funding|adopting|installing|running|using|equipping|expanding|introducing|deploying)\b"
 )
 # "aims to deter", "was meant to keep", "the idea is that ... prevents": what a program intends, not does
 _INTENT_OR_DENIAL = re.compile(

@@ -304,8 +304,9 @@ def test_an_injected_rewrite_never_reaches_the_search(embedder: Embedder) -> Non
 
 def test_a_written_sentence_cannot_credit_a_program_rated_no_effect(corpus_service: EvidenceService, embedder) -> None:
     """Through the service: the LLM's sentence names D.A.R.E. (rated no-effect) with a benefit no cited
-    passage credits it with. "Keeps pupils off drugs" reads as no effect the older checks knew, so only the
-    verdict of the program named stops it; the true sentence beside it stands."""
+    passage credits it with. "Keeps pupils off drugs" reads as no effect the older checks knew: the verdict of
+    the program it names stops it, and so does the verdict of the document it cites, without the names (since
+    session 18); the true sentence beside it stands."""
     question = "does the D.A.R.E. drug education program work?"
     plan = _plan(corpus_service, question)
     n = next(i for i, p in enumerate(plan.passages, 1) if p.chunk.document_id == "dare")
@@ -315,9 +316,10 @@ def test_a_written_sentence_cannot_credit_a_program_rated_no_effect(corpus_servi
         f"D.A.R.E. keeps pupils off drugs [{n}]."
     )
     answerer = LLMAnswerer(FakeListChatModel(responses=[script] * 3), embedder)
-    kept_by_words_alone = drain(answerer.answer_events(question, plan))[1][0]
-    assert kept_by_words_alone is not None
-    assert "keeps pupils off drugs" in kept_by_words_alone
+    without_names = drain(answerer.answer_events(question, plan))[1][0]
+    assert without_names is not None
+    assert "police officers teach school children about drugs" in without_names
+    assert "keeps pupils off drugs" not in without_names
 
     before = corpus_service.generator
     corpus_service.generator = answerer

@@ -25,10 +25,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # that advertises AMX inside a VM that does not enable AMX's tile state, `-march=native` compiles ggml's AMX
 # kernels and the server dies at its first completion (SIGSEGV at `ldtilecfg`). No pip cache, so that a wheel
 # built earlier with native flags is not reused. The version range is the `llm` extra's in pyproject.toml.
+# The stamp makes a venv that has a natively built one rebuild it once.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --no-cache-dir 'llama-cpp-python[server]>=0.3,<0.4'
+$(VENV)/.llama-avx2: | $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --no-cache-dir --force-reinstall --no-deps 'llama-cpp-python[server]>=0.3,<0.4'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed $(VENV)/.llama-avx2
 	$(PIP) install -e '.[test,llm]'
 	touch $@
 

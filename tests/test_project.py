@@ -88,5 +88,5 @@ def test_the_llm_server_is_built_without_native_flags_at_the_version_the_llm_ext
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     extra = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     (llama,) = [d for d in extra["llm"] if d.startswith("llama-cpp-python")]
-    assert f"--no-cache-dir '{llama}'" in makefile
+    assert f"--no-cache-dir --force-reinstall --no-deps '{llama}'" in makefile
     assert "-DGGML_NATIVE=OFF" in makefile

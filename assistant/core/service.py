@@ -516,13 +516,18 @@ class EvidenceService:
 
         searched = question.strip()
         links, ranked, best, lexical, covered = search(searched)
-        if conversation and not covered and is_french_follow_up(question):
+        ordinal = french_ordinal(question) if conversation else None
+        if conversation and not covered and ordinal is None and is_french_follow_up(question):
             # "ça coûte combien ?", "et pour ceux qui ont un problème de santé mentale ?": a follow-up that finds
             # nothing alone is searched with the topic the conversation is on, as an English follow-up is (the
-            # previous turn's programs, or its question); one that finds its own topic keeps it ("et les
-            # bâtiments abandonnés ?" after vacant lots)
-            searched = with_conversation(question, conversation, self._memory(library))
-            links, ranked, best, lexical, covered = search(searched)
+            # previous turn's programs, or its question), and kept when that finds something; one that finds its
+            # own topic keeps it ("et les bâtiments abandonnés ?" after vacant lots), and "pis le deuxième ?"
+            # picks from the previous answer (below)
+            joined = with_conversation(question, conversation, self._memory(library))
+            found = search(joined)
+            if found[4]:
+                searched = joined
+                links, ranked, best, lexical, covered = found
         # the first by fused rank, then the next ones as near the question as the nearest document
         chosen = list(dict.fromkeys(link.document_id for link in links)) or [
             m.document_id for i, m in enumerate(ranked[:3]) if i == 0 or m.similarity >= best - retrieval.french_margin
@@ -531,7 +536,6 @@ class EvidenceService:
         # lexical rule): listed under the bottom lines, as an English answer lists the other documents its
         # search found
         others = [m for m in ranked[:FRENCH_SEE_ALSO] if self.french_gate.in_own_words(m.similarity, m.lexical)]
-        ordinal = french_ordinal(question) if conversation else None
         if conversation and (not covered or ordinal is not None):
             # "et au Canada ?", "ça coûte combien ?": a question that finds nothing alone continues the
             # documents the previous answer was about; "pis le deuxième ?" picks one of its programs

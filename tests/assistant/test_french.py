@@ -402,3 +402,33 @@ def test_a_second_document_the_french_question_names_in_its_own_words_is_listed(
     gate = corpus_service.french_gate
     ranked = {m.document_id: m for m in corpus_service.documents_fr(corpus_service.snapshot()).rank(question)}
     assert all(gate.in_own_words(ranked[d].similarity, ranked[d].lexical) for d in listed)
+
+
+def test_a_french_follow_up_after_a_pick_by_rank_stays_on_the_program_picked(corpus_service: EvidenceService) -> None:
+    from assistant.core.answers import Message
+
+    turns: list[Message] = []
+    for question in ("Est-ce que D.A.R.E. et Scared Straight fonctionnent?", "pis le deuxième, ça marche comment?"):
+        answer = corpus_service.ask(question, conversation=turns or None, record=True)
+        turns += [
+            Message(role="user", content=question),
+            Message(role="assistant", content=answer.answer[:2000], question_id=answer.question_id),
+        ]
+    assert answer.summary[0].document_id == "scared-straight"
+    last = corpus_service.ask("Et au Canada?", conversation=turns, record=False)
+    assert last.summary[0].document_id == "scared-straight"
+
+
+def test_a_french_follow_up_the_topic_does_not_help_is_refused_as_asked(corpus_service: EvidenceService) -> None:
+    from assistant.core.answers import Message
+
+    opening = "Comment obtenir un permis pour agrandir mon garage?"
+    first = corpus_service.ask(opening, record=True)
+    assert first.no_evidence
+    conversation = [
+        Message(role="user", content=opening),
+        Message(role="assistant", content=first.answer[:2000], question_id=first.question_id),
+    ]
+    follow_up = corpus_service.ask("Et pour une piscine?", conversation=conversation, record=False)
+    assert follow_up.no_evidence
+    assert follow_up.standalone_question == "Et pour une piscine?"

@@ -475,3 +475,71 @@ def test_a_description_of_a_study_of_a_useless_program_is_no_benefit(rated: Rate
         "no-effect",
     )
     assert SentenceVerifier(None).check(sentence, {1: passage}, rated).supported
+
+
+SRO_SUMMARY = _section("programs/school-resource-officers.md", "Summary")
+AFTER_SCHOOL_SUMMARY = _section("programs/after-school-programs.md", "Summary")
+
+
+@pytest.mark.parametrize(
+    ("passage", "title", "verdict", "sentence", "supported"),
+    [
+        # the Summary says what the program is for ("to keep students safe and prevent crime") and what it offers
+        # ("homework help"): neither is a benefit found, so a claim of one is a verdict flip
+        (
+            SRO_SUMMARY,
+            "School resource officers",
+            "harmful",
+            "A council can rely on school resource officers [1].",
+            False,
+        ),
+        (SRO_SUMMARY, "School resource officers", "harmful", "School resource officers keep students safe [1].", False),
+        (
+            AFTER_SCHOOL_SUMMARY,
+            "After-school programs",
+            "no-effect",
+            "After-school clubs keep teens out of trouble [1].",
+            False,
+        ),
+        # what a warning, a denial or a description says is no benefit
+        (
+            SRO_SUMMARY,
+            "School resource officers",
+            "harmful",
+            "Schools should consider removing school resource officers [1].",
+            True,
+        ),
+    ],
+)
+def test_what_a_program_is_for_or_offers_is_no_finding_of_a_benefit(
+    rated: RatedNames, passage: str, title: str, verdict: str, sentence: str, supported: bool
+) -> None:
+    result = SentenceVerifier(None).check(sentence, {1: CitedPassage(passage, title, verdict)}, rated)
+    assert result.supported is supported, result.reason
+    if not supported:
+        assert result.check == "verdict", result.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "benefit"),
+    [
+        ("Juvenile curfews resulted in no lasting drop in crime [1].", False),
+        ("Councils should consider ending juvenile curfews [1].", False),
+        ("Juvenile curfews were enforced mostly for less serious offences [1].", False),
+        ("Such programs can include family support and help for girls [1].", False),
+        ("School resource officers build trust and help students [1].", True),
+        ("Curfews led to fewer arrests downtown [1].", True),
+    ],
+)
+def test_a_benefit_is_read_with_the_words_around_it(sentence: str, benefit: bool) -> None:
+    from assistant.core.verification.verifier import _claims_benefit
+
+    assert _claims_benefit(sentence) is benefit
+
+
+def test_a_passage_that_says_the_program_lost_does_not_credit_it() -> None:
+    from assistant.core.verification.verifier import _reports_benefit
+
+    assert not _reports_benefit("D.A.R.E. was outperformed by interactive programs.")
+    assert not _reports_benefit("D.A.R.E. is widely regarded as ineffective.")
+    assert _reports_benefit("Disorder policing reduced crime when police used problem-solving.")

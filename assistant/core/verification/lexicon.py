@@ -144,8 +144,9 @@ FAILS_PATTERNS = (
     r"\bbackfir\w*",
     r"\bcounterproductive\b",
     # "councils should avoid it"; not "helps youth avoid offending", which is a benefit
-    r"\b(?:avoid|avoided)\b(?!\s+(?:re-?offending|offending|crime|violence|gangs?|drugs?|arrests?|delinquency|"
-    r"trouble|victimi\w+|exploitation|involvement|prison|jail|custody|harm)\b)",
+    r"\b(?:avoid|avoided)\b(?!\s+(?:a\s+life\s+of\s+|further\s+|future\s+|new\s+)?(?:re-?offending|offending|"
+    r"crimes?|violence|gangs?|drugs?|arrests?|delinquency|trouble|victimi\w+|exploitation|involvement|prison|jail|"
+    r"custody|harm)(?![\w-]))",
     r"\bshould\s*(?:not|n't)\s+(?:be\s+)?(?:fund|funded|adopt|adopted|use|used|implement|implemented|support|"
     r"supported|refer|expand|invest)\w*",
     r"\bnot\s+(?:be\s+)?recommended\b",

@@ -559,30 +559,44 @@ def _named_verdict(
 
 
 # What a sentence says a program did for people, read only when it names a program rated harmful, no
-# effect or mixed: there, even "keeps pupils off drugs" or "deters young people" is a claim that it works.
+# effect or mixed: there, even "keeps pupils off drugs" or "deters young people" is a claim that it works. A
+# passage sentence is read with these words only (`_reports_benefit`), the claim with `_CLAIMED` as well.
 _BENEFIT = re.compile(
     r"\b(?:keeps?|kept|keeping)\b[^.;]{0,40}?\b(?:off|out of|away from|safe)\b"
     r"|\b(?:deter|deters|deterred|deterring|prevents?|prevented|preventing|stops?|stopped|protects?|protected|"
     r"steers?(?! clear)|steered(?! clear)|diverts?|diverted|reduces?|reduced|reducing|cuts?|lowers?|lowered|"
     r"curbs?|curbed|"
     r"improves?|improved|benefit(?:s|ed)?|succeeds?|succeeded|pays? off|paid off|"
-    # "councils can rely on curfews to...", "helps make streets safer", "a useful tool against gun crime"
-    r"(?:can|could|may|might|will|would|should) (?:rely|count|depend) on|helps|helped|"
-    r"help|safer)\b"
+    # "councils can rely on curfews to...", "helps make streets safer"
+    r"(?:can|could|may|might|will|would|should) (?:rely|count|depend) on|helps|helped|help|safer)\b"
     r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
     r"|\b(?:brings?|brought|keeps?|kept)\b[^.;]{0,30}?\b(?:under control|in check)\b"
-    # an outcome said to improve: "a lasting reduction in offending", "fewer shootings", "lower rates of reoffending"
-    r"|\b(?:reductions?|declines?|drops?|falls?|fewer|lower|less|decreases?)\s+(?:in\s+|of\s+)?(?:[\w-]+\s+){0,2}?"
+)
+_OUTCOME = (
     r"(?:crimes?|offen[cs]es|offending|reoffending|recidivism|delinquency|violence|shootings?|gunfire|thefts?|"
     r"burglar\w*|drug use|arrests?|re-arrests?|victimi\w+|deaths|disorder|incidents|injuries|complaints)\b"
-    r"|\b(?:leads?|led|leading|results?|resulted|contribut\w*)\s+(?:to|in)\b[^.;]{0,40}?"
+)
+# How an assistant also says a program did good, read in claims only (a passage's "was outperformed by" or
+# "is widely regarded as ineffective" is no benefit): an improved outcome ("a lasting reduction in offending",
+# "fewer shootings", "lower rates of reoffending"), a mechanism, a value, an endorsement, a comparison, advice
+_CLAIMED = re.compile(
+    r"\b(?:reductions?|declines?|drops?|falls?|decreases?)\s+(?:in|of)\s+(?:[\w-]+\s+){0,2}?"
+    + _OUTCOME
+    + r"|\b(?:fewer|lower|less)\s+(?:(?:rates?|levels?|numbers?)\s+of\s+)?"
+    r"(?:youth\s+|violent\s+|gun\s+|firearm\s+|property\s+|repeat\s+|drug\s+|street\s+)?"
+    + _OUTCOME
+    + r"|\b(?:leads?|led|leading|results?|resulted|contribut\w*)\s+(?:to|in)\b[^.;]{0,40}?"
     r"\b(?:lasting|fewer|lower|less|reduc\w*|declin\w*|drops?|turnaround|resistance|improv\w*|safer|better|calmer)\b"
-    # a mechanism, a value or a recommendation: "works because", "pays for itself", "should consider adopting"
-    r"|\bworks?\s+because\b|\binterrupt(?:s|ed|ing)?\s+(?:the\s+|a\s+)?(?:chain|cycle|pattern|spread|flow|supply)\b|\bbreak\w*\s+the\s+(?:cycle|habits?|chain)\b|\bturnaround\b"
+    r"|\bworks?\s+because\b|\binterrupt(?:s|ed|ing)?\s+(?:the\s+|a\s+)?(?:chain|cycle|pattern|spread|flow|supply)\b"
+    r"|\bbreak\w*\s+the\s+(?:cycle|habits?|chain)\b|\bturnaround\b"
     r"|\bpays?\s+for\s+itself\b|\b(?:low-cost|cost-effective|inexpensive|cheap|affordable)\s+(?:way|means|tool)\b"
-    r"|\bbacked\s+by\s+(?:research|evidence|studies|data)\b|\bwidely\s+(?:recogni[sz]ed|regarded|seen)\b"
-    r"|\b(?:outperform\w*|more\s+effective\s+than)\b"
-    r"|\bshould\s+(?:consider|advocate|encourage|push|press|lobby)\b|\badvocat\w*\s+for\b"
+    r"|\bbacked\s+by\s+(?:research|evidence|studies|data)\b"
+    r"|\bwidely\s+(?:recogni[sz]ed|regarded)\s+as\s+(?:an?\s+|the\s+)?(?:effective|successful|proven|model|best|"
+    r"leading|valuable|good)\b"
+    r"|\b(?:outperforms?|outperformed(?!\s+by)|more\s+effective\s+than)\b"
+    # "should consider funding it", not "should consider ending it"
+    r"|\b(?:should\s+(?:consider|encourage|push|press|lobby)|advocat\w*\s+for)\b(?!\s+(?:ending|removing|dropping|"
+    r"stopping|scrapping|cancel\w*|phasing|abolish\w*|replacing|limiting|alternatives|other|instead|whether|the\s+risks?))"
     r"|\b(?:consider|worth)\s+(?:funding|adopting|installing|running|using|equipping|expanding|introducing|deploying)\b"
 )
 # "aims to deter", "was meant to keep", "the idea is that ... prevents": what a program intends, not does
@@ -590,45 +604,77 @@ _INTENT_OR_DENIAL = re.compile(
     r"\b(?:aim\w*|meant|intend\w*|design\w*|idea|hop\w*|expect\w*|supposed|tr(?:y|ies|ied)|goal|purpose|"
     r"seeks?|sought|claim\w*|belie[fv]\w*|premise|thought|assum\w*|promis\w*|logic|rationale|theor\w*|"
     r"not|no|never|nor|neither|without|cannot|"
-    r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to)\b"
+    r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to|exclud\w*|rul\w+ out)\b"
 )
-
-
+# "homework help", "offers help": the noun; "support and help for girls" too, but not "and help students"
 _HELP_NOUN = re.compile(
-    r"\b(?:and|or|with|the|for|of|homework|some|any|extra|more|get|gets|got|seek|seeking|offer|offers|offered|"
+    r"\b(?:with|the|for|of|homework|some|any|extra|more|get|gets|got|seek|seeking|offer|offers|offered|"
     r"provide|provides|provided|need|needs|needed|ask|asks|asked|as well as|no|little|what)\s+$"
 )
+_HELP_NOUN_AFTER_AND = re.compile(r"\b(?:and|or)\s+$")
+_HELP_NOUN_NEXT = re.compile(r"^\s+(?:for|with|from|in|on)\b")
 _BREAK = re.compile(r"(?<!\b[a-z])\.\s|[;:]\s")  # not the dots of "D.A.R.E." (lowered): "d.a.r.e. to reduce"
 _NO_MORE = re.compile(r"^[^.;]{0,40}?\b(?:no|not|little|nothing)\s+(?:more|better|less|further)\b")
+# how far back a benefit word looks for what sets it aside: a sentence's worth, so that a 20,000-character
+# passage costs each match a window, not its whole prefix
+_WINDOW = 300
+
+
+def _is_help_noun(lowered: str, match: re.Match[str]) -> bool:
+    if not match.group(0).startswith("help"):
+        return False
+    before = lowered[max(0, match.start() - 40) : match.start()]
+    return bool(
+        _HELP_NOUN.search(before)
+        or (_HELP_NOUN_AFTER_AND.search(before) and _HELP_NOUN_NEXT.match(lowered[match.end() : match.end() + 10]))
+    )
+
+
+def _benefit_set_aside(lowered: str, match: re.Match[str], whole_sentence: bool) -> bool:
+    """An intent, doubt or denial before the benefit (in its clause, or anywhere in the sentence), inside it
+    ("resulted in no lasting drop"), or "no more than" after it."""
+    window = lowered[max(0, match.start() - _WINDOW) : match.start()]
+    if not whole_sentence:
+        window = window[max((m.end() for m in _BREAK.finditer(window)), default=0) :]
+    inside = match.group(0)[len(match.group(0).split()[0]) :]  # "no" in "resulted in no lasting drop"
+    return bool(
+        _INTENT_OR_DENIAL.search(window)
+        or _INTENT_OR_DENIAL.search(inside)
+        or _NO_MORE.search(lowered[match.end() : match.end() + 60])
+    )
+
+
+# "examined disorder policing as a way to reduce crime": a purpose a study looked at, not a result
+_AS_A_WAY = re.compile(r"\b(?:as an? (?:way|means) to|in order to|so as to)\s+$")
 
 
 def _claims_benefit(text: str) -> bool:
-    """Whether a sentence says something did people good: a benefit word with no intent, doubt or denial
-    earlier in its sentence ("was meant to deter", "does not show ... prevents") or a "no more than" after."""
+    """Whether a sentence says something did people good: a benefit word or phrase with no intent, doubt or
+    denial earlier in its clause ("was meant to deter", "does not show ... prevents") or a "no more than" after."""
     lowered = text.lower().replace("n't", " not")
-    for match in _BENEFIT.finditer(lowered):
-        if match.group(0).startswith("help") and _HELP_NOUN.search(lowered[: match.start()]):
-            continue  # "homework help", "support and help for girls": the noun
-        start = max((m.end() for m in _BREAK.finditer(lowered, 0, match.start())), default=0)
-        if _INTENT_OR_DENIAL.search(lowered[start : match.start()]) or _NO_MORE.search(lowered[match.end() :]):
-            continue
-        return True
+    for pattern in (_BENEFIT, _CLAIMED):
+        for match in pattern.finditer(lowered):
+            if _is_help_noun(lowered, match) or _AS_A_WAY.search(lowered[max(0, match.start() - 30) : match.start()]):
+                continue
+            if not _benefit_set_aside(lowered, match, whole_sentence=False):
+                return True
     return False
 
 
-# "assigned to schools to keep students safe", "meant to prevent crime in two ways: by keeping...": what a
-# program is for, which a passage says of harmful programs too; only a finding credits a program with a benefit
-_PURPOSE = re.compile(r"\b(?:to|in order to|so as to)\s+$")
+# "assigned to schools to keep students safe and prevent crime", "meant to prevent crime in two ways: by
+# keeping...": what a program is for, which a passage says of harmful programs too; only a finding credits a
+# program with a benefit
+_PURPOSE = re.compile(r"\b(?:to|in order to|so as to)\s+$|\bto\s+(?:[\w-]+\s+){1,6}?(?:and|or)\s+$")
 
 
 def _reports_benefit(text: str) -> bool:
     """Whether a passage sentence reports that a program did people good: a benefit word that is not what the
-    program is for ("to keep students safe") and follows no intent, doubt or denial anywhere in its sentence."""
+    program is for ("to keep students safe and prevent crime") and follows no intent, doubt or denial anywhere
+    in its sentence."""
     lowered = text.lower().replace("n't", " not")
     for match in _BENEFIT.finditer(lowered):
-        if _PURPOSE.search(lowered[: match.start()]) or _INTENT_OR_DENIAL.search(lowered[: match.start()]):
-            continue
-        if _NO_MORE.search(lowered[match.end() :]):
+        purpose = _PURPOSE.search(lowered[max(0, match.start() - 80) : match.start()])
+        if purpose or _is_help_noun(lowered, match) or _benefit_set_aside(lowered, match, whole_sentence=True):
             continue
         return True
     return False

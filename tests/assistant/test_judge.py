@@ -284,3 +284,22 @@ def test_the_flip_claims_command_writes_them_and_names_a_bad_line(tmp_path: Path
     run = CliRunner().invoke(app, ["flip-claims", str(bad), "--out", str(out)])
     assert run.exit_code == 2
     assert f"{bad}:2: not a JSON object" in run.output
+
+
+def test_a_sure_judge_does_not_override_a_doubt_about_a_benefit_of_a_program_rated_no_effect(
+    embedder: Embedder,
+) -> None:
+    """The passage credits gunshot detection (no effect on crime) with a faster response; a sentence giving it
+    a benefit for people the passage never mentions keeps the population doubt, however sure the judge is. The
+    same doubt about a program rated effective is still the judge's to override."""
+    from assistant.core.verification.claimset import corpus_documents, rated_names
+
+    rated = rated_names(corpus_documents(ROOT / "corpus"))
+    sure = SentenceVerifier(embedder, judge=FakeJudge(threshold=0.5))
+    text = "Gunshot detection improved police response times to shootings. Gun crime did not fall where it was used."
+    useless = CitedPassage(text, "Gunshot detection technology", "no-effect")
+    verdict = sure.check("Gunshot detection helps teenagers stay safe [1].", {1: useless}, rated)
+    assert not verdict.supported
+    assert verdict.check == "who-where", verdict.reason
+    rated_well = CitedPassage(text, "Gunshot detection technology", "effective")
+    assert sure.check("Gunshot detection helps teenagers stay safe [1].", {1: rated_well}, rated).supported

@@ -187,7 +187,10 @@ class SentenceVerifier:
             return Verdict(sentence, cited, True, "supported (a verbatim excerpt)", "support", similarity, overlap)
         score = self.judge.support([judge_input(sentence, given)])[0]
         if doubt:
-            if score >= self.judge.override:
+            # a sentence giving a program rated harmful or no effect a benefit keeps the rules' doubt: the judge,
+            # sure of "ShotSpotter helps officers catch shooters", is not what a council should be told on
+            praises_useless = bool(verdicts & {"harmful", "no-effect"}) and _claims_benefit(claim_text)
+            if score >= self.judge.override and not praises_useless:
                 reason = f"supported: the judge is sure (score {score:.2f}) where the {doubt[0]} check doubted"
                 return Verdict(sentence, cited, True, reason, "judge", similarity, overlap)
             return Verdict(sentence, cited, False, doubt[1], doubt[0], similarity, overlap)

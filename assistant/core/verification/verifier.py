@@ -54,6 +54,8 @@ _INSTRUCTION = INSTRUCTION
 __all__ = ["CITATION", "LINK", "ROLE_MARKER", "CitedPassage", "SentenceVerifier"]
 NEGATIVE_VERDICTS = frozenset({"harmful", "no-effect", "mixed"})
 POSITIVE_VERDICTS = frozenset({"effective", "promising"})
+# rated so that no benefit may be claimed for them (a mixed program did improve some outcomes)
+USELESS_VERDICTS = frozenset({"harmful", "no-effect"})
 # Strength words a writer may use of a finding the passage does not hedge ("clear", "consistent").
 _MILD_STRONG = frozenset({"clear", "clearli", "consist", "strong", "robust", "signific", "reliabl", "firm", "firmli"})
 
@@ -189,7 +191,7 @@ class SentenceVerifier:
         if doubt:
             # a sentence giving a program rated harmful or no effect a benefit keeps the rules' doubt: the judge,
             # sure of "ShotSpotter helps officers catch shooters", is not what a council should be told on
-            praises_useless = bool(verdicts & {"harmful", "no-effect"}) and _claims_benefit(claim_text)
+            praises_useless = bool(verdicts & USELESS_VERDICTS) and _claims_benefit(claim_text)
             if score >= self.judge.override and not praises_useless:
                 reason = f"supported: the judge is sure (score {score:.2f}) where the {doubt[0]} check doubted"
                 return Verdict(sentence, cited, True, reason, "judge", similarity, overlap)
@@ -499,7 +501,7 @@ def _verdict(
     works = (
         claim.works
         or (
-            bool(verdicts & {"harmful", "no-effect"})
+            bool(verdicts & USELESS_VERDICTS)
             and _claims_benefit(claim.text)
             and not any(
                 # a benefit the passage gives a program rated well ("diversion reduced reoffending") is not its own
@@ -553,7 +555,7 @@ def _named_verdict(
         if program.document_id in credited:
             continue
         # a mixed program did improve some outcomes: only a harmful or no-effect one is never said to help
-        if claim.works or (program.verdict != "mixed" and _claims_benefit(text)):
+        if claim.works or (program.verdict in USELESS_VERDICTS and _claims_benefit(text)):
             return "verdict", (
                 f"says or implies a program works while naming {program.name}, rated {program.verdict} in this "
                 "evidence base"

@@ -93,3 +93,32 @@ def test_the_warm_up_loads_the_llm_answerers_judge(
     corpus_service.warm_up().join(timeout=120)
     assert judge.prepared
     assert corpus_service.readiness().ready
+
+
+def test_above_the_line_the_store_answers_unless_a_filter_is_given(
+    corpus_service: EvidenceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above `exact_search_max_chunks` Chroma's index answers a plain search; a filtered one stays exact, since a
+    filter makes Chroma read every chunk's metadata first (seconds at a million chunks)."""
+    from assistant.core.retrieval import HybridRetriever
+
+    snapshot = corpus_service.snapshot()
+    settings = corpus_service.settings.retrieval.model_copy(update={"exact_search_max_chunks": 0})
+    retriever = HybridRetriever(corpus_service.embedder, settings)
+    asked: list[object] = []
+    real = snapshot.store.query
+
+    def spy(embedding, k, filters=None):  # type: ignore[no-untyped-def]
+        asked.append(filters)
+        return real(embedding, k, filters)
+
+    monkeypatch.setattr(snapshot.store, "query", spy)
+    plain = retriever.retrieve(snapshot, "does street lighting reduce crime?", mode="dense")
+    assert asked == [None]
+    assert plain
+    assert plain[0].chunk.id == snapshot.nearest(corpus_service.embed("does street lighting reduce crime?"), 1)[0][0].id
+    school = {"settings": ["school"]}
+    filtered = retriever.retrieve(snapshot, "what works against bullying?", filters=school, mode="dense")
+    assert asked == [None]  # not asked again: the product answered
+    assert filtered
+    assert all("school" in p.chunk.metadata.get("settings", []) for p in filtered)

@@ -543,3 +543,74 @@ def test_a_passage_that_says_the_program_lost_does_not_credit_it() -> None:
     assert not _reports_benefit("D.A.R.E. was outperformed by interactive programs.")
     assert not _reports_benefit("D.A.R.E. is widely regarded as ineffective.")
     assert _reports_benefit("Disorder policing reduced crime when police used problem-solving.")
+
+
+ZERO_SUMMARY = _section("programs/zero-tolerance-policing.md", "Summary")
+BOOT_WHAT = _section("programs/boot-camps.md", "What it is")
+
+
+@pytest.mark.parametrize(
+    ("passage", "title", "verdict", "sentence"),
+    [
+        # a verdict word and a mechanism said of the program
+        (
+            BOOT_WHAT,
+            "Correctional boot camps",
+            "no-effect",
+            "Military-style discipline in a boot camp looks like a promising route for turning young offenders away "
+            "from crime [1].",
+        ),
+        # the program described, not named: a benefit citing its document is still a claim that it works
+        (
+            SCARED_EVIDENCE,
+            "Scared Straight",
+            "harmful",
+            "Showing at-risk youth the realities of prison life may be enough to discourage some of them from "
+            "offending [1].",
+        ),
+        # "lowered crime only when it was done through community partnerships ..., not through zero-tolerance":
+        # a benefit under a condition, which the claim leaves out
+        (
+            ZERO_SUMMARY,
+            "Zero-tolerance policing",
+            "no-effect",
+            "Zero-tolerance enforcement may well reduce both disorder and serious crime, according to some "
+            "studies [1].",
+        ),
+    ],
+)
+def test_a_benefit_in_other_words_or_without_its_condition_is_a_verdict_flip(
+    rated: RatedNames, passage: str, title: str, verdict: str, sentence: str
+) -> None:
+    result = SentenceVerifier(None).check(sentence, {1: CitedPassage(passage, title, verdict)}, rated)
+    assert not result.supported
+    assert result.check == "verdict", result.reason
+
+
+def test_a_benefit_with_the_passages_condition_stands(rated: RatedNames) -> None:
+    sentence = "Policing disorder lowered crime only when it was done through community partnerships [1]."
+    passage = CitedPassage(ZERO_SUMMARY, "Zero-tolerance policing", "no-effect")
+    assert SentenceVerifier(None).check(sentence, {1: passage}, rated).supported
+
+
+@pytest.mark.parametrize(
+    ("sentence", "benefit"),
+    [
+        ("Compared with community orders, prison sentences leave offenders less likely to reoffend [1].", True),
+        ("Gunshot detection has shown promise [1].", True),
+        ("Boot camps are not a promising route [1].", False),
+        ("Boot camps promised to reduce crime [1].", False),
+        ("The review found only a small, non-significant benefit in official records [1].", False),
+    ],
+)
+def test_more_ways_of_saying_a_benefit(sentence: str, benefit: bool) -> None:
+    from assistant.core.verification.verifier import _claims_benefit
+
+    assert _claims_benefit(sentence) is benefit
+
+
+def test_a_benefit_named_then_denied_credits_nothing() -> None:
+    from assistant.core.verification.verifier import _reports_benefit
+
+    assert not _reports_benefit("That overall benefit should not be credited to zero-tolerance tactics.")
+    assert _reports_benefit("The program's benefit was clear in both trials.")

@@ -505,7 +505,7 @@ def _verdict(
             and _claims_benefit(claim.text)
             and not any(
                 # a benefit the passage gives a program rated well ("diversion reduced reoffending") is not its own
-                _reports_benefit(s) and not (rated and any(p.verdict in POSITIVE_VERDICTS for p in rated(s)))
+                _credits(s, claim.text) and not (rated and any(p.verdict in POSITIVE_VERDICTS for p in rated(s)))
                 for s in sentences(passage.text)
             )
         )
@@ -550,7 +550,7 @@ def _named_verdict(
     negative = [p for p in named if p.verdict in NEGATIVE_VERDICTS and not p.contrasted]
     if not negative:
         return None
-    credited = {p.document_id for unit in sentences(passage) if _reports_benefit(unit) for p in rated(unit)}
+    credited = {p.document_id for unit in sentences(passage) if _credits(unit, text) for p in rated(unit)}
     for program in negative:
         if program.document_id in credited:
             continue
@@ -575,6 +575,9 @@ _BENEFIT = re.compile(
     # "councils can rely on curfews to...", "helps make streets safer"
     r"(?:can|could|may|might|will|would|should) (?:rely|count|depend) on|helps|helped|help|safer)\b"
     r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
+    # "turning young offenders away from crime", "discourage some of them from offending"
+    r"|\bturn(?:s|ed|ing)?\b[^.;]{0,30}?\baway\s+from\b"
+    r"|\b(?:discourag|dissuad)\w*\b[^.;]{0,30}?\bfrom\b"
     r"|\b(?:brings?|brought|keeps?|kept)\b[^.;]{0,30}?\b(?:under control|in check)\b"
 )
 _OUTCOME = (
@@ -596,6 +599,13 @@ _CLAIMED = re.compile(
     r"|\bbreak\w*\s+the\s+(?:cycle|habits?|chain)\b|\bturnaround\b"
     r"|\bpays?\s+for\s+itself\b|\b(?:low-cost|cost-effective|inexpensive|cheap|affordable)\s+(?:way|means|tool)\b"
     r"|\bbacked\s+by\s+(?:research|evidence|studies|data)\b"
+    # "leaves offenders less likely to reoffend", "participants were less likely to be arrested"
+    r"|\b(?:less|fewer|un)\s*likely\s+to\s+(?:re-?offend|offend|commit|be\s+(?:re-?)?(?:arrested|convicted|charged)|"
+    r"return\s+to|use|join|carry|reoffend)\b"
+    # "looks like a promising route", "has shown promise": a verdict word said of the program
+    r"|\b(?:looks?|looked|seems?|seemed|appears?|appeared|is|are|was|were|remains?|proved|proven)\s+(?:like\s+)?"
+    r"(?:an?\s+|the\s+)?(?:(?:very|highly|really|quite)\s+)?(?:promising|effective|successful|worthwhile|valuable)\b"
+    r"|\b(?:show(?:s|n|ed)?|holds?|held)\s+(?:real\s+|some\s+|great\s+|considerable\s+)?promise\b"
     r"|\bwidely\s+(?:recogni[sz]ed|regarded)\s+as\s+(?:an?\s+|the\s+)?(?:effective|successful|proven|model|best|"
     r"leading|valuable|good)\b"
     r"|\b(?:outperforms?|outperformed(?!\s+by)|more\s+effective\s+than)\b"
@@ -607,9 +617,12 @@ _CLAIMED = re.compile(
 # "aims to deter", "was meant to keep", "the idea is that ... prevents": what a program intends, not does
 _INTENT_OR_DENIAL = re.compile(
     r"\b(?:aim\w*|meant|intend\w*|design\w*|idea|hop\w*|expect\w*|supposed|tr(?:y|ies|ied)|goal|purpose|"
-    r"seeks?|sought|claim\w*|belie[fv]\w*|premise|thought|assum\w*|promis\w*|logic|rationale|theor\w*|"
+    r"seeks?|sought|claim\w*|belie[fv]\w*|premise|thought|assum\w*|logic|rationale|theor\w*|"
+    # "promised to cut crime", "the promise of", not "a promising route" or "has shown promise"
+    r"promis(?:ed|es)|promise\s+(?:to|of|that)|"
     r"not|no|never|nor|neither|without|cannot|"
-    r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to|exclud\w*|rul\w+ out)\b"
+    r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to|exclud\w*|rul\w+ out|"
+    r"non-?significant|insignificant|negligible)\b"
 )
 # "homework help", "offers help": the noun; "support and help for girls" too, but not "and help students"
 _HELP_NOUN = re.compile(
@@ -681,8 +694,32 @@ def _reports_benefit(text: str) -> bool:
         purpose = _PURPOSE.search(lowered[max(0, match.start() - 80) : match.start()])
         if purpose or _is_help_noun(lowered, match) or _benefit_set_aside(lowered, match, whole_sentence=True):
             continue
+        if match.group(0).startswith("benefit") and _DENIED_AFTER.match(lowered[match.end() : match.end() + 60]):
+            continue  # "that overall benefit should not be credited to zero-tolerance tactics"
         return True
     return False
+
+
+# "lowered crime only when it was done through community partnerships", "reduced crime when police used
+# problem-solving": a benefit under a condition, which a claim leaving the condition out does not have
+_CONDITION = re.compile(
+    r"\bonly\s+(?:when|if|where|through|for|in|as|under|with|among|at)\b|\b(?:when|whenever|if|unless|provided|where)\b"
+)
+_CONDITION_CLAIMED = re.compile(
+    r"\b(?:only|when|whenever|if|unless|provided|where|through|combined|paired|alongside|as part of|depend\w*)\b"
+)
+
+
+def _credits(sentence: str, claim_text: str) -> bool:
+    """Whether a passage sentence gives the benefit a claim gives: it reports one, and when that benefit
+    holds only under a condition, the claim states a condition too."""
+    if not _reports_benefit(sentence):
+        return False
+    return not _CONDITION.search(sentence.lower()) or bool(_CONDITION_CLAIMED.search(claim_text.lower()))
+
+
+# a benefit named, then denied: "that benefit should not be credited to", "the benefit was not significant"
+_DENIED_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:not|never|no)\b(?!\s+only)")
 
 
 # Words whose swap reverses a finding while every other word stays ("gave the best protection" ->

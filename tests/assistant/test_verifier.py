@@ -130,7 +130,9 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_checked(tmp_path: Path
 @pytest.mark.parametrize(
     "name",
     [f"{part}{n}.jsonl" for part in ("dev", "holdout") for n in ("", "2", "3")]
-    + ["holdout4.jsonl", "benefit-dev.jsonl", "benefit-dev2.jsonl", "holdout-benefit.jsonl"],
+    + ["holdout4.jsonl", "benefit-dev.jsonl", "benefit-dev2.jsonl", "holdout-benefit.jsonl"]
+    + [f"benefit-dev{n}.jsonl" for n in (3, 4, 5)]
+    + [f"holdout-benefit{n}.jsonl" for n in (2, 3, 4)],
 )
 def test_labelled_claim_sets_stay_within_the_limits(name: str) -> None:
     """`make test` holds the verifier to corpus/eval/claims/thresholds.yaml on every claim file."""
@@ -598,6 +600,24 @@ def test_a_benefit_with_the_passages_condition_stands(rated: RatedNames) -> None
     [
         ("Compared with community orders, prison sentences leave offenders less likely to reoffend [1].", True),
         ("Gunshot detection has shown promise [1].", True),
+        ("On cost per participant, after-school programs stack up favourably against other options [1].", True),
+        ("Zero-tolerance policing brings down serious crime by cracking down on minor offences [1].", True),
+        ("Boot camps give shorter stays while improving post-release outcomes [1].", True),
+        ("Curfews are among the more effective options a council has [1].", True),
+        ("Cities that adopted curfews saw a marked decline in youth arrests [1].", True),
+        ("Curfews did not bring youth crime down [1].", False),
+        # a verb of its own after "and" is a new claim; a shared auxiliary keeps the denial
+        ("The program did not harm youth and reduced arrests [1].", True),
+        ("Curfews did not reduce crime or prevent victimisation [1].", False),
+        # a concession or a contrast ends what its denial governs; "rather than" denies only what it introduces
+        ("Although buy-backs may not lower gun crime overall, they do reduce firearm suicides [1].", True),
+        ("Zero-tolerance policing might not lower serious crime, but it reduces visible disorder [1].", True),
+        ("Locking offenders up rather than supervising them lowers later conviction rates [1].", True),
+        ("Intensive supervision keeps serious offenders from committing new crimes [1].", True),
+        ("While curfews were popular, they did not reduce crime [1].", False),
+        ("Rather than reducing crime, curfews moved it elsewhere [1].", False),
+        ("Curfews did not reduce crime and did not prevent victimisation [1].", False),
+        ("Scared Straight is one of the most studied programs [1].", False),
         ("Boot camps are not a promising route [1].", False),
         ("Boot camps promised to reduce crime [1].", False),
         ("The review found only a small, non-significant benefit in official records [1].", False),

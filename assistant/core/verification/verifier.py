@@ -567,14 +567,16 @@ def _named_verdict(
 # effect or mixed: there, even "keeps pupils off drugs" or "deters young people" is a claim that it works. A
 # passage sentence is read with these words only (`_reports_benefit`), the claim with `_CLAIMED` as well.
 _BENEFIT = re.compile(
-    r"\b(?:keeps?|kept|keeping)\b[^.;]{0,40}?\b(?:off|out of|away from|safe)\b"
+    r"\b(?:keeps?|kept|keeping)\b[^.;]{0,40}?\b(?:off|out of|away from|safe|from (?:committing|offending|re))\b"
     r"|\b(?:deter|deters|deterred|deterring|prevents?|prevented|preventing|stops?|stopped|protects?|protected|"
     r"steers?(?! clear)|steered(?! clear)|diverts?|diverted|reduces?|reduced|reducing|cuts?|lowers?|lowered|"
     r"curbs?|curbed|"
-    r"improves?|improved|benefit(?:s|ed)?|succeeds?|succeeded|pays? off|paid off|"
+    r"improves?|improved|improving|benefit(?:s|ed)?|succeeds?|succeeded|pays? off|paid off|"
     # "councils can rely on curfews to...", "helps make streets safer"
     r"(?:can|could|may|might|will|would|should) (?:rely|count|depend) on|helps|helped|help|safer)\b"
     r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
+    # "brings down serious crime", "helped drive gun violence down"
+    r"|\b(?:brings?|brought|bringing|drives?|drove|driving|push(?:es|ed|ing)?)\s+(?:[\w-]+\s+){0,3}?down\b"
     # "turning young offenders away from crime", "discourage some of them from offending"
     r"|\bturn(?:s|ed|ing)?\b[^.;]{0,30}?\baway\s+from\b"
     r"|\b(?:discourag|dissuad)\w*\b[^.;]{0,30}?\bfrom\b"
@@ -602,6 +604,16 @@ _CLAIMED = re.compile(
     # "leaves offenders less likely to reoffend", "participants were less likely to be arrested"
     r"|\b(?:less|fewer|un)\s*likely\s+to\s+(?:re-?offend|offend|commit|be\s+(?:re-?)?(?:arrested|convicted|charged)|"
     r"return\s+to|use|join|carry|reoffend)\b"
+    # "stacks up favourably against", "compares well with", "fared better than"
+    r"|\b(?:stack(?:s|ed)?\s+up|compares?|compared|fares?|fared)\s+(?:very\s+|quite\s+)?(?:well|favou?rably|better)\b"
+    # "saw a marked decline in", "recorded improvements", "achieved a reduction"
+    r"|\b(?:saw|sees?|seen|recorded|observed|achieved|produced|delivered|yielded)\s+(?:an?\s+|the\s+|some\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:declines?|drops?|reductions?|decreases?|improvements?|falls?)\b"
+    r"|\b(?:delivers?|delivered)\s+results\b|\bsmart\s+(?:use|investment|choice)\b|\bbest\s+practice\b"
+    r"|\bproven\s+(?:model|approach|program|programme|strategy|tool|way)\b|\b(?:research|evidence|data)\s+backs?\b"
+    r"|\b(?:one\s+of|among)\s+the\s+(?:better|best|(?:more|most)\s+(?:effective|successful|promising|"
+    r"(?:well-|better-|best-)?supported|evidence-based|proven|cost-effective|useful|valuable))\b"
+    r"|\bstay(?:s|ed)?\s+out\s+of\b"
     # "looks like a promising route", "has shown promise": a verdict word said of the program
     r"|\b(?:looks?|looked|seems?|seemed|appears?|appeared|is|are|was|were|remains?|proved|proven)\s+(?:like\s+)?"
     r"(?:an?\s+|the\s+)?(?:(?:very|highly|really|quite)\s+)?(?:promising|effective|successful|worthwhile|valuable)\b"
@@ -621,7 +633,7 @@ _INTENT_OR_DENIAL = re.compile(
     # "promised to cut crime", "the promise of", not "a promising route" or "has shown promise"
     r"promis(?:ed|es)|promise\s+(?:to|of|that)|"
     r"not|no|never|nor|neither|without|cannot|"
-    r"fail\w*|little|nothing|rather than|instead of|whether|unlikely|yet to|exclud\w*|rul\w+ out|"
+    r"fail\w*|little|nothing|whether|unlikely|yet to|exclud\w*|rul\w+ out|"
     r"non-?significant|insignificant|negligible)\b"
 )
 # "homework help", "offers help": the noun; "support and help for girls" too, but not "and help students"
@@ -633,6 +645,14 @@ _HELP_NOUN_AFTER_AND = re.compile(r"\b(?:and|or)\s+$")
 _HELP_NOUN_NEXT = re.compile(r"^\s+(?:for|with|from|in|on)\b")
 _BREAK = re.compile(r"(?<!\b[a-z])\.\s|[;:]\s")  # not the dots of "D.A.R.E." (lowered): "d.a.r.e. to reduce"
 _NO_MORE = re.compile(r"^[^.;]{0,40}?\b(?:no|not|little|nothing)\s+(?:more|better|less|further)\b")
+_TURN = re.compile(
+    r",\s*(?:but|yet|still|however)\b"
+    r"|\b(?:although|though|while|whilst|even if|even where|even when|even though|whereas|despite)\b[^,;]*,\s*"
+)
+# "rather than reducing crime, it moved it": the benefit is the alternative denied; "locking them up rather than
+# supervising them lowers conviction rates" claims one
+_RATHER = re.compile(r"\b(?:rather than|instead of)\s+(?:actually\s+|really\s+)?$")
+_NEW_VERB = re.compile(r"(?:,\s*|\s)(?:and|but)\s+(?:also\s+|even\s+|actually\s+)?$")
 # how far back a benefit word looks for what sets it aside: a sentence's worth, so that a 20,000-character
 # passage costs each match a window, not its whole prefix
 _WINDOW = 300
@@ -654,9 +674,17 @@ def _benefit_set_aside(lowered: str, match: re.Match[str], whole_sentence: bool)
     window = lowered[max(0, match.start() - _WINDOW) : match.start()]
     if not whole_sentence:
         window = window[max((m.end() for m in _BREAK.finditer(window)), default=0) :]
+        if _NEW_VERB.search(window) and re.match(r"\w+(?:s|ed)\b", match.group(0)):
+            # "does not harm participants and helps reduce delinquency": a verb of its own after "and" is a
+            # new claim, which the denial before it does not govern ("did not harm or reduce" shares it)
+            window = ""
+        # "although buy-backs may not lower gun crime overall, they do reduce...", "might not lower crime, but it
+        # reduces...": a concession or a contrast ends what its denial governs
+        window = window[max((m.end() for m in _TURN.finditer(window)), default=0) :]
     inside = match.group(0)[len(match.group(0).split()[0]) :]  # "no" in "resulted in no lasting drop"
     return bool(
-        _INTENT_OR_DENIAL.search(window)
+        _RATHER.search(window[-40:])
+        or _INTENT_OR_DENIAL.search(window)
         or _INTENT_OR_DENIAL.search(inside)
         or _NO_MORE.search(lowered[match.end() : match.end() + 60])
     )

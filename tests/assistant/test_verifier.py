@@ -634,3 +634,80 @@ def test_a_benefit_named_then_denied_credits_nothing() -> None:
 
     assert not _reports_benefit("That overall benefit should not be credited to zero-tolerance tactics.")
     assert _reports_benefit("The program's benefit was clear in both trials.")
+
+
+BOOT_SUMMARY = _section("programs/boot-camps.md", "Summary")
+
+
+@pytest.mark.parametrize(
+    ("passage", "title", "verdict", "sentence", "supported"),
+    [
+        # a passage's denied alternative is no benefit it reports
+        (
+            "Boot camps are best seen as a form of punishment rather than as a program that reduces reoffending.",
+            "Correctional boot camps",
+            "no-effect",
+            "Boot camps reduce reoffending [1].",
+            False,
+        ),
+        # the claim must carry the passage's own condition, not any condition word
+        (
+            ZERO_SUMMARY,
+            "Zero-tolerance policing",
+            "no-effect",
+            "Zero-tolerance policing lowered crime through zero-tolerance arrests and tickets [1].",
+            False,
+        ),
+        (
+            ZERO_SUMMARY,
+            "Zero-tolerance policing",
+            "no-effect",
+            "Zero-tolerance policing cuts crime where used [1].",
+            False,
+        ),
+        # claim-only phrases credit nothing in a passage ("pushes ... down the path to offending")
+        (
+            "Critics say Scared Straight pushes vulnerable participants down the path to offending.",
+            "Scared Straight",
+            "harmful",
+            "Scared Straight programs prevent crime [1].",
+            False,
+        ),
+        (
+            BOOT_SUMMARY,
+            "Correctional boot camps",
+            "no-effect",
+            "Boot camps keep offenders from reoffending [1].",
+            False,
+        ),
+        # a benefit inside a concession is conceded, not claimed
+        (
+            BOOT_SUMMARY,
+            "Correctional boot camps",
+            "no-effect",
+            "While boot camps may look promising, they did not reduce reoffending [1].",
+            True,
+        ),
+    ],
+)
+def test_what_a_review_of_the_benefit_rules_found(
+    rated: RatedNames, passage: str, title: str, verdict: str, sentence: str, supported: bool
+) -> None:
+    result = SentenceVerifier(None).check(sentence, {1: CitedPassage(passage, title, verdict)}, rated)
+    assert result.supported is supported, result.reason
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Curfews have not lowered crime and reduced victimisation [1].",
+        "No study has shown that Scared Straight deters youth and prevents crime [1].",
+        "Curfews do not, however, reduce crime [1].",
+        "Boot camps did not, despite high hopes, reduce reoffending [1].",
+        "Control-group youths fared better than Scared Straight participants [1].",
+    ],
+)
+def test_denials_the_new_rules_keep(sentence: str) -> None:
+    from assistant.core.verification.verifier import _claims_benefit
+
+    assert not _claims_benefit(sentence)

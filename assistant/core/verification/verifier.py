@@ -567,7 +567,8 @@ def _named_verdict(
 # effect or mixed: there, even "keeps pupils off drugs" or "deters young people" is a claim that it works. A
 # passage sentence is read with these words only (`_reports_benefit`), the claim with `_CLAIMED` as well.
 _BENEFIT = re.compile(
-    r"\b(?:keeps?|kept|keeping)\b[^.;]{0,40}?\b(?:off|out of|away from|safe|from (?:committing|offending|re))\b"
+    r"\b(?:keeps?|kept|keeping)\b[^.;]{0,40}?\b(?:off|out of|away from|safe|"
+    r"from (?:committing|offending|re-?offending|crime))\b"
     r"|\b(?:deter|deters|deterred|deterring|prevents?|prevented|preventing|stops?|stopped|protects?|protected|"
     r"steers?(?! clear)|steered(?! clear)|diverts?|diverted|reduces?|reduced|reducing|cuts?|lowers?|lowered|"
     r"curbs?|curbed|"
@@ -575,11 +576,6 @@ _BENEFIT = re.compile(
     # "councils can rely on curfews to...", "helps make streets safer"
     r"(?:can|could|may|might|will|would|should) (?:rely|count|depend) on|helps|helped|help|safer)\b"
     r"|\bturn(?:s|ed)?\b[^.;]{0,30}?\baround\b"
-    # "brings down serious crime", "helped drive gun violence down"
-    r"|\b(?:brings?|brought|bringing|drives?|drove|driving|push(?:es|ed|ing)?)\s+(?:[\w-]+\s+){0,3}?down\b"
-    # "turning young offenders away from crime", "discourage some of them from offending"
-    r"|\bturn(?:s|ed|ing)?\b[^.;]{0,30}?\baway\s+from\b"
-    r"|\b(?:discourag|dissuad)\w*\b[^.;]{0,30}?\bfrom\b"
     r"|\b(?:brings?|brought|keeps?|kept)\b[^.;]{0,30}?\b(?:under control|in check)\b"
 )
 _OUTCOME = (
@@ -604,12 +600,21 @@ _CLAIMED = re.compile(
     # "leaves offenders less likely to reoffend", "participants were less likely to be arrested"
     r"|\b(?:less|fewer|un)\s*likely\s+to\s+(?:re-?offend|offend|commit|be\s+(?:re-?)?(?:arrested|convicted|charged)|"
     r"return\s+to|use|join|carry|reoffend)\b"
-    # "stacks up favourably against", "compares well with", "fared better than"
-    r"|\b(?:stack(?:s|ed)?\s+up|compares?|compared|fares?|fared)\s+(?:very\s+|quite\s+)?(?:well|favou?rably|better)\b"
-    # "saw a marked decline in", "recorded improvements", "achieved a reduction"
+    # "brings down serious crime", "helped drive gun violence down" (claims only: a passage's "pushes
+    # participants down the path to offending" or "drove costs down" credits nothing)
+    r"|\b(?:brings?|brought|bringing|drives?|drove|driving)\s+(?:[\w-]+\s+){0,3}?down\b"
+    # "turning young offenders away from crime", "discourage some of them from offending"
+    r"|\bturn(?:s|ed|ing)?\b[^.;]{0,30}?\baway\s+from\s+(?:crime|offending|gangs?|drugs|violence|trouble)\b"
+    r"|\b(?:discourag|dissuad)\w*\b[^.;]{0,30}?\bfrom\s+(?:crime|offending|re-?offending|joining|using|committing)\b"
+    # "stacks up favourably against", "compares well with" (not "fared better than", which may be said of the
+    # comparison group)
+    r"|\b(?:stack(?:s|ed)?\s+up|compares?|compared)\s+(?:very\s+|quite\s+)?(?:well|favou?rably)\b"
+    # "saw a marked decline in crime", "achieved a reduction in reoffending"
     r"|\b(?:saw|sees?|seen|recorded|observed|achieved|produced|delivered|yielded)\s+(?:an?\s+|the\s+|some\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:declines?|drops?|reductions?|decreases?|improvements?|falls?)\b"
-    r"|\b(?:delivers?|delivered)\s+results\b|\bsmart\s+(?:use|investment|choice)\b|\bbest\s+practice\b"
+    r"(?:[\w-]+\s+){0,2}?(?:declines?|drops?|reductions?|decreases?|improvements?|falls?)\s+(?:in|of)\s+"
+    r"(?:[\w-]+\s+){0,2}?"
+    + _OUTCOME
+    + r"|\b(?:delivers?|delivered)\s+results\b|\bsmart\s+(?:use|investment|choice)\b|\bbest\s+practice\b"
     r"|\bproven\s+(?:model|approach|program|programme|strategy|tool|way)\b|\b(?:research|evidence|data)\s+backs?\b"
     r"|\b(?:one\s+of|among)\s+the\s+(?:better|best|(?:more|most)\s+(?:effective|successful|promising|"
     r"(?:well-|better-|best-)?supported|evidence-based|proven|cost-effective|useful|valuable))\b"
@@ -646,12 +651,17 @@ _HELP_NOUN_NEXT = re.compile(r"^\s+(?:for|with|from|in|on)\b")
 _BREAK = re.compile(r"(?<!\b[a-z])\.\s|[;:]\s")  # not the dots of "D.A.R.E." (lowered): "d.a.r.e. to reduce"
 _NO_MORE = re.compile(r"^[^.;]{0,40}?\b(?:no|not|little|nothing)\s+(?:more|better|less|further)\b")
 _TURN = re.compile(
-    r",\s*(?:but|yet|still|however)\b"
-    r"|\b(?:although|though|while|whilst|even if|even where|even when|even though|whereas|despite)\b[^,;]*,\s*"
+    r",\s*(?:but|yet)\s+(?!not\b)"
+    r"|^\s*(?:although|though|while|whilst|even if|even where|even when|even though|whereas|despite)\b[^,;]*,\s*"
 )
+# "while boot camps may look promising, they did not...": a benefit inside a concession is conceded, not claimed
+_CONCEDED = re.compile(r"^\s*(?:although|though|while|whilst|even if|even though|despite)\b[^,;]*$")
 # "rather than reducing crime, it moved it": the benefit is the alternative denied; "locking them up rather than
 # supervising them lowers conviction rates" claims one
 _RATHER = re.compile(r"\b(?:rather than|instead of)\s+(?:actually\s+|really\s+)?$")
+_FINITE = re.compile(r"(?!(?:was|is|has|does|less|this|thus)\b)\w{3,}(?:s|ed)\b")
+_DENIED_VERB = re.compile(r"\b(?:does|do|did)\s+not\b")  # "has not lowered crime and reduced..." shares "has"
+_COMPLEMENT = re.compile(r"\b(?:no|that|whether|if|nothing|never|without|showing|shown)\b")
 _NEW_VERB = re.compile(r"(?:,\s*|\s)(?:and|but)\s+(?:also\s+|even\s+|actually\s+)?$")
 # how far back a benefit word looks for what sets it aside: a sentence's worth, so that a 20,000-character
 # passage costs each match a window, not its whole prefix
@@ -674,7 +684,12 @@ def _benefit_set_aside(lowered: str, match: re.Match[str], whole_sentence: bool)
     window = lowered[max(0, match.start() - _WINDOW) : match.start()]
     if not whole_sentence:
         window = window[max((m.end() for m in _BREAK.finditer(window)), default=0) :]
-        if _NEW_VERB.search(window) and re.match(r"\w+(?:s|ed)\b", match.group(0)):
+        if (
+            _NEW_VERB.search(window)
+            and _FINITE.match(match.group(0))
+            and _DENIED_VERB.search(window)
+            and not _COMPLEMENT.search(window)
+        ):
             # "does not harm participants and helps reduce delinquency": a verb of its own after "and" is a
             # new claim, which the denial before it does not govern ("did not harm or reduce" shares it)
             window = ""
@@ -684,6 +699,9 @@ def _benefit_set_aside(lowered: str, match: re.Match[str], whole_sentence: bool)
     inside = match.group(0)[len(match.group(0).split()[0]) :]  # "no" in "resulted in no lasting drop"
     return bool(
         _RATHER.search(window[-40:])
+        # a passage's "best seen as punishment rather than as a program that reduces reoffending"
+        or (whole_sentence and re.search(r"\b(?:rather than|instead of)\b", window))
+        or (not whole_sentence and _CONCEDED.search(window))
         or _INTENT_OR_DENIAL.search(window)
         or _INTENT_OR_DENIAL.search(inside)
         or _NO_MORE.search(lowered[match.end() : match.end() + 60])
@@ -738,16 +756,28 @@ _CONDITION_CLAIMED = re.compile(
 )
 
 
+_CONDITION_FILLER = frozenset({"through", "police", "policing", "program", "programs", "crime", "studies", "places"})
+
+
 def _credits(sentence: str, claim_text: str) -> bool:
     """Whether a passage sentence gives the benefit a claim gives: it reports one, and when that benefit
     holds only under a condition, the claim states a condition too."""
     if not _reports_benefit(sentence):
         return False
-    return not _CONDITION.search(sentence.lower()) or bool(_CONDITION_CLAIMED.search(claim_text.lower()))
+    lowered = sentence.lower()
+    condition = _CONDITION.search(lowered)
+    if not condition:
+        return True
+    # what the condition asks ("done through community partnerships and problem-solving at specific places"),
+    # up to a denial of the alternative (", not through zero-tolerance arrests"): the claim must carry some of it
+    asked = re.split(r",?\s+(?:not|rather than|instead of|but)\b", lowered[condition.end() :], maxsplit=1)[0]
+    words = {w for w in re.findall(r"[a-z][a-z-]{5,}", asked) if w not in _CONDITION_FILLER}
+    claimed = claim_text.lower()
+    return bool(_CONDITION_CLAIMED.search(claimed)) and (not words or any(w in claimed for w in words))
 
 
 # a benefit named, then denied: "that benefit should not be credited to", "the benefit was not significant"
-_DENIED_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:not|never|no)\b(?!\s+only)")
+_DENIED_AFTER = re.compile(r"^[^.;,]{0,40}?\b(?:not|never|no)\b(?!\s+only)")
 
 
 # Words whose swap reverses a finding while every other word stays ("gave the best protection" ->

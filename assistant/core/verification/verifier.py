@@ -29,6 +29,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -659,6 +660,7 @@ _CONCEDED = re.compile(r"^\s*(?:although|though|while|whilst|even if|even though
 # "rather than reducing crime, it moved it": the benefit is the alternative denied; "locking them up rather than
 # supervising them lowers conviction rates" claims one
 _RATHER = re.compile(r"\b(?:rather than|instead of)\s+(?:actually\s+|really\s+)?$")
+_RATHER_ANYWHERE = re.compile(r"\b(?:rather than|instead of)\b")
 _FINITE = re.compile(r"(?!(?:was|is|has|does|less|this|thus)\b)\w{3,}(?:s|ed)\b")
 _DENIED_VERB = re.compile(r"\b(?:does|do|did)\s+not\b")  # "has not lowered crime and reduced..." shares "has"
 _COMPLEMENT = re.compile(r"\b(?:no|that|whether|if|nothing|never|without|showing|shown)\b")
@@ -700,7 +702,7 @@ def _benefit_set_aside(lowered: str, match: re.Match[str], whole_sentence: bool)
     return bool(
         _RATHER.search(window[-40:])
         # a passage's "best seen as punishment rather than as a program that reduces reoffending"
-        or (whole_sentence and re.search(r"\b(?:rather than|instead of)\b", window))
+        or (whole_sentence and _RATHER_ANYWHERE.search(window))
         or (not whole_sentence and _CONCEDED.search(window))
         or _INTENT_OR_DENIAL.search(window)
         or _INTENT_OR_DENIAL.search(inside)
@@ -731,6 +733,7 @@ def _claims_benefit(text: str) -> bool:
 _PURPOSE = re.compile(r"\b(?:to|in order to|so as to)\s+$|\bto\s+(?:[\w-]+\s+){1,6}?(?:and|or)\s+$")
 
 
+@lru_cache(maxsize=4096)
 def _reports_benefit(text: str) -> bool:
     """Whether a passage sentence reports that a program did people good: a benefit word that is not what the
     program is for ("to keep students safe and prevent crime") and follows no intent, doubt or denial anywhere
@@ -761,7 +764,9 @@ _CONDITION_FILLER = frozenset({"through", "police", "policing", "program", "prog
 
 def _credits(sentence: str, claim_text: str) -> bool:
     """Whether a passage sentence gives the benefit a claim gives: it reports one, and when that benefit
-    holds only under a condition, the claim states a condition too."""
+    holds only under a condition, the claim states a condition in some of the passage's own words for it.
+    Whether the sentence reports a benefit does not depend on the claim, so it is read once (cached):
+    each claim's verdict checks read every sentence of its passage, twice."""
     if not _reports_benefit(sentence):
         return False
     lowered = sentence.lower()

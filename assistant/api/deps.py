@@ -12,11 +12,13 @@ from assistant.core.service import EvidenceService
 from assistant.core.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies below are `async def` because they only read memory: a plain `def` would be handed to the
+# thread pool and back on every request (a question paid for four such hand-offs before this).
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_service(request: Request) -> EvidenceService:
+async def get_service(request: Request) -> EvidenceService:
     service = getattr(request.app.state, "service", None)
     if service is None:
         raise HTTPException(503, "the service is starting; retry in a few seconds", headers={"Retry-After": "5"})
@@ -29,7 +31,7 @@ def sends_public_key(request: Request, settings: Settings) -> bool:
     return key is not None and given is not None and hmac.compare_digest(given, key.get_secret_value())
 
 
-def require_api_key(request: Request, x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None) -> None:
+async def require_api_key(request: Request, x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None) -> None:
     """With an API key configured, callers send it; browsers on allowlisted origins (the widget) need not.
 
     `x_api_key` is declared so the OpenAPI schema shows the header; `sends_public_key` reads it."""

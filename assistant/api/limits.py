@@ -16,6 +16,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from limits import RateLimitItem, parse_many, storage, strategies
 
 from assistant.api.deps import sends_public_key
@@ -25,6 +26,8 @@ from assistant.core.settings import Settings
 class RateLimiter:
     def __init__(self, spec: str, storage_uri: str = "memory://") -> None:
         self.items: list[RateLimitItem] = parse_many(spec) if spec.strip() else []
+        # counts kept in this process are read on the event loop; a shared store (Redis) is a network call
+        self.blocking = bool(self.items) and not storage_uri.startswith("memory")
         self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
 
     def hit(self, client: str) -> float | None:
@@ -65,8 +68,17 @@ def _within(address: str, networks: list[str]) -> bool:
     return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def limit_requests(request: Request) -> None:
-    """Count the request against its client and, when it names one this server signed, its widget session."""
+async def limit_requests(request: Request) -> None:
+    """Count the request against its client and, when it names one this server signed, its widget session.
+    In a worker thread only when the counts live in a shared store, whose calls block."""
+    limiters = [getattr(request.app.state, name, None) for name in ("limiter", "session_limiter")]
+    if any(limiter is not None and limiter.blocking for limiter in limiters):
+        await run_in_threadpool(_count, request)
+    else:
+        _count(request)
+
+
+def _count(request: Request) -> None:
     waits: list[float] = []
     limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
     if limiter is not None and limiter.items:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlparse
 
-from assistant.core.answering.extractive import Selection, sentence_units, wants_effect
+from assistant.core.answering.extractive import Selection, stems_of, units_of, wants_effect
 from assistant.core.answering.followup import Named
 from assistant.core.answering.intent import INTENT_LABELS, INTENT_SECTIONS, classify
 from assistant.core.answering.linking import Link, NameIndex, RatedNames, linked_documents, tokens_with_case
@@ -257,21 +257,21 @@ class AnswerPlan:
         return n
 
 
-# The evidence's sentences, and their stems, are the same for every question: split and stem them once.
-@lru_cache(maxsize=20_000)
-def _units_of(text: str) -> tuple[str, ...]:
-    return tuple(sentence_units(text))
-
-
-@lru_cache(maxsize=200_000)
-def _stems_of(unit: str) -> frozenset[str]:
-    return frozenset(content_stems(unit))
-
-
 @lru_cache(maxsize=200_000)
 def _quotable(unit: str) -> bool:
     """Template blanks and bare form labels ("Program name:") are never quoted."""
     return not _BLANK.search(unit) and not _FORM_FIELD.match(unit) and len(unit.split()) >= 4
+
+
+@lru_cache(maxsize=200_000)
+def _finding_prior(unit: str) -> float:
+    """What makes a sentence a document's key finding whatever the question: it reports an effect or a
+    rating, states nothing unconfirmed, is short, and is more than a bare verdict label."""
+    s = 3.0 if _EFFECT_WORDS.search(unit) else 2.0 if _RATING.search(unit) else 0.0
+    s -= 4.0 if _UNCONFIRMED.search(unit) else 0.0
+    s -= 1.0 if len(unit.split()) > FINDING_WORDS else 0.0
+    s -= 2.0 if unit.lower().startswith("verdict:") and len(unit.split()) < 6 else 0.0
+    return s
 
 
 def _pick(
@@ -285,7 +285,7 @@ def _pick(
     best: tuple[float, int, Chunk, tuple[str, ...], int] | None = None
     order = 0
     for chunk in chunks:
-        units = _units_of(chunk.text)
+        units = units_of(chunk.text)
         for i, unit in enumerate(units):
             order += 1
             if not _quotable(unit) or not allowed(unit) or len(unit.split()) > limit + 15:
@@ -296,12 +296,12 @@ def _pick(
     if best is None:
         return None
     _, _, chunk, units, i = best
-    wanted = content_stems(question)
+    wanted = stems_of(question)
     lo, hi, size = i, i, len(units[i].split())
     # a sentence that shares nothing with the question stays alone; a relevant one may take a neighbour
     while True:
         options = [
-            (len(wanted & _stems_of(units[j])), j)
+            (len(wanted & stems_of(units[j])), j)
             for j in (lo - 1, hi + 1)
             if 0 <= j < len(units) and _quotable(units[j]) and allowed(units[j])
         ]
@@ -430,15 +430,10 @@ class Planner:
         """The key finding: a sentence of the Summary or Evidence that reports an effect of this document's
         intervention and names no other one."""
         chunks = [c for c in doc.chunks if top_section(c.section) in FINDING_SECTIONS]
-        wanted = content_stems(question)
+        wanted = stems_of(question)
 
         def score(unit: str, order: int) -> float:
-            s = 3.0 if _EFFECT_WORDS.search(unit) else 2.0 if _RATING.search(unit) else 0.0
-            s += min(3, len(wanted & _stems_of(unit))) * 0.5
-            s -= 4.0 if _UNCONFIRMED.search(unit) else 0.0
-            s -= 1.0 if len(unit.split()) > FINDING_WORDS else 0.0
-            s -= 2.0 if unit.lower().startswith("verdict:") and len(unit.split()) < 6 else 0.0
-            return s - order * 0.01
+            return _finding_prior(unit) + min(3, len(wanted & stems_of(unit))) * 0.5 - order * 0.01
 
         return _pick(chunks, question, FINDING_WORDS, score, self._own(doc))
 
@@ -448,10 +443,10 @@ class Planner:
 
     @staticmethod
     def _scorer(question: str, effect: bool) -> Callable[[str, int], float]:
-        wanted = content_stems(question)
+        wanted = stems_of(question)
 
         def score(unit: str, order: int) -> float:
-            s = float(len(wanted & _stems_of(unit)))
+            s = float(len(wanted & stems_of(unit)))
             if effect and _EFFECT_WORDS.search(unit):
                 s += 1.0
             return s - order * 0.01

@@ -287,11 +287,21 @@ def _vectors(
     return out
 
 
+def twin_texts(passages: Iterable[Chunk]) -> list[str]:
+    """What an `Aligner` encodes of French passages: each passage and each of its sentences, once."""
+    from assistant.core.answering.text import split_sentences
+
+    texts = [t for c in passages for t in (c.text, *(c.text[s:e] for s, e in split_sentences(c.text)))]
+    return list(dict.fromkeys(texts))
+
+
 def prepare_vectors(encoder: MultilingualEncoder, cache: Path, chunks: Iterable[Chunk]) -> int:
     """Encode ahead, into `cache`, the vectors a server's `DocumentVectors` will ask for: those of the
     documents these chunks make up (every chunk of each document, as a snapshot groups and orders them)
-    and of their French passages. For ingestion, which calls it with the documents it wrote; how many
-    texts were asked for (those already kept are not encoded again)."""
+    and of their French passages, and the French passages' sentences its `Aligner` reads after start-up
+    (without them, each API process spent 5-8 s of CPU just after `/readyz`, beside the first questions).
+    For ingestion, which calls it with the documents it wrote; how many texts were asked for (those
+    already kept are not encoded again)."""
     documents: dict[str, list[Chunk]] = {}
     translations: dict[str, list[Chunk]] = {}
     for chunk in chunks:
@@ -306,7 +316,10 @@ def prepare_vectors(encoder: MultilingualEncoder, cache: Path, chunks: Iterable[
         cached_vectors(cache, "documents-fr", encoder, texts, encoder.encode, prune=False)
     if passages:
         cached_vectors(cache, "passages-fr", encoder, passages, encoder.encode, prune=False)
-    return len(texts) + len(passages)
+    sentences = twin_texts(c for parts in translations.values() for c in parts)
+    if sentences:
+        cached_vectors(cache, "twins-fr", encoder, sentences, encoder.encode, prune=False)
+    return len(texts) + len(passages) + len(sentences)
 
 
 class FrenchLexicon:
@@ -388,9 +401,7 @@ class TwinAligner:
 
     def learn(self, twins: Iterable[Sequence[Chunk]], cache: Path | None = None) -> int:
         """Encode the twins' passages and sentences ahead of the questions that will quote them (kept on disk
-        in `cache` between starts, as the document vectors are); how many texts."""
-        from assistant.core.answering.text import split_sentences
-
+        in `cache` between starts, as the document vectors are, and made there by ingestion); how many texts."""
         passages = [c for twin in twins for c in twin]
         if len(passages) > self.CACHE // 4:
             # more than memory would keep (100,000 chunks with twins: 50,000 passages, about 250,000 texts):
@@ -399,8 +410,7 @@ class TwinAligner:
             # lock for seconds. Answers encode what they quote.
             log.info("the twins' %d passages are not read ahead (more than %d)", len(passages), self.CACHE // 4)
             return 0
-        texts = [t for c in passages for t in (c.text, *(c.text[s:e] for s, e in split_sentences(c.text)))]
-        texts = list(dict.fromkeys(texts))[: self.CACHE // 2]
+        texts = twin_texts(passages)[: self.CACHE // 2]
         if texts:
             vectors = cached_vectors(cache, "twins-fr", self.encoder, texts, self.encoder.encode)
             self.vectors.remember(texts, vectors)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.core.embeddings import FakeEmbedder
+from assistant.core.embeddings import Embedder, FakeEmbedder
 from assistant.core.settings import Settings
 from assistant.core.store import open_chroma
 from tests.conftest import CORPUS, free_port, make_settings
@@ -309,8 +309,9 @@ def test_ingestion_makes_the_multilingual_vectors_a_starting_server_would(corpus
     )
     encoder = FakeMultilingualEncoder()
     report = ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=encoder)
-    assert report.multilingual == 4  # three documents and the twin's one passage
-    assert report.summary()["multilingual"] == 4
+    # three documents, the twin's one passage, and the same text again as a sentence its aligner reads
+    assert report.multilingual == 5
+    assert report.summary()["multilingual"] == 5
 
     def server_vectors() -> DocumentVectors:
         with open_chroma(settings) as index:
@@ -499,3 +500,27 @@ def test_multilingual_vectors_that_fail_never_fail_the_run(corpus_dir: Path, set
     report = ingest(settings, FakeEmbedder(), [corpus_dir], multilingual=Broken())
     assert (report.added, report.chunks, report.multilingual, report.failed) == (3, 3, 0, 0)
     assert len(index_state(settings)) == 3
+
+
+def test_ingestion_makes_the_french_twins_sentence_vectors_a_server_reads(tmp_path: Path, embedder: Embedder) -> None:
+    """A document with a French twin: the sentences a server's aligner reads after start-up come from the data
+    folder, made by ingestion (each API process spent 5-8 s of CPU on them just after `/readyz` before)."""
+    from assistant.core.crosslingual import TwinAligner, UniversalSentenceEncoder
+    from assistant.core.retrieval import EvidenceSnapshot
+
+    class Refusing(UniversalSentenceEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise AssertionError(f"encoded {list(texts)[:2]} again")
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("cctv.md", "cctv.fr.md"):
+        shutil.copy(next(CORPUS.rglob(name)), corpus / name)
+    settings = make_settings(tmp_path / "data")
+    assert ingest(settings, embedder, [corpus], multilingual=UniversalSentenceEncoder()).failed == 0
+    with open_chroma(settings) as index:
+        snapshot = EvidenceSnapshot(index.active(), "g")  # type: ignore[arg-type]
+    twins = snapshot.translations("fr").values()
+    assert sum(len(t) for t in twins) > 1
+    learned = TwinAligner(Refusing(), 0.6).learn(twins, settings.vector_cache)
+    assert learned > sum(len(t) for t in twins)  # every passage and its sentences

@@ -144,7 +144,16 @@ def serve(
         # the cores shared out among the workers: each one's model on as many threads as it has cores
         # (two workers of two threads each on 2 cores answered 75/s; of one thread each, 103-117/s)
         os.environ["WHATWORKS_EMBEDDING__THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
-    uvicorn.run("assistant.api.main:app", host=host, port=port, workers=workers, proxy_headers=False)
+    from assistant.api.workers import cannot_listen, serve_workers, spreads_connections
+
+    if not spreads_connections():
+        uvicorn.run("assistant.api.main:app", host=host, port=port, workers=workers, proxy_headers=False)
+        return
+    problem = cannot_listen(host, port)
+    if problem is not None:
+        typer.echo(f"error: {problem}; choose another --port or stop what holds it", err=True)
+        raise typer.Exit(1)
+    serve_workers("assistant.api.main:app", host, port, workers, proxy_headers=False)
 
 
 @app.command("eval")

@@ -129,6 +129,7 @@ def test_golden_questions_point_only_to_existing_ids(documents) -> None:
         ("french-calibration.yaml", (75, 50)),
         ("french-2.yaml", (60, 20)),
         ("french-holdout2.yaml", (60, 20)),
+        ("french-holdout3.yaml", (64, 32)),
     ],
 )
 def test_gate_and_check_question_sets_are_sound(documents, name: str, least: tuple[int, int]) -> None:

@@ -27,6 +27,7 @@ from tests.helpers import run_whatworks
         ("french-holdout.yaml", "french-thresholds.yaml", (60, 20, 12)),
         ("french-2.yaml", "french2-thresholds.yaml", (60, 20, 10)),
         ("french-holdout2.yaml", "french2-thresholds.yaml", (60, 20, 10)),
+        ("french-holdout3.yaml", "french3-thresholds.yaml", (64, 32, 10)),
     ],
 )
 def test_whatworks_eval_meets_the_thresholds_kept_in_the_repo(

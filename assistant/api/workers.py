@@ -25,14 +25,25 @@ def spreads_connections() -> bool:
     return hasattr(socket, "SO_REUSEPORT")
 
 
+def _bound(host: str, port: int, share: bool) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if share:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def cannot_listen(host: str, port: int) -> str | None:
     """Why host:port cannot be served, or None. Checked with a plain socket before the workers bind theirs:
     SO_REUSEPORT would also let them share a port that another server of the same user already holds."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
+        _bound(host, port, share=False).close()
     except OSError as exc:
         return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
     return None
@@ -40,11 +51,7 @@ def cannot_listen(host: str, port: int) -> str | None:
 
 def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
     """A socket bound to (host, port) that other sockets may bind to as well, listening."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(address)
+    sock = _bound(host, port, share=True)
     sock.listen(backlog)
     sock.set_inheritable(True)
     return sock

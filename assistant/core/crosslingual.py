@@ -316,7 +316,9 @@ def prepare_vectors(encoder: MultilingualEncoder, cache: Path, chunks: Iterable[
         cached_vectors(cache, "documents-fr", encoder, texts, encoder.encode, prune=False)
     if passages:
         cached_vectors(cache, "passages-fr", encoder, passages, encoder.encode, prune=False)
-    sentences = twin_texts(c for parts in translations.values() for c in parts)
+    twins = [c for parts in translations.values() for c in parts]
+    # only as many as a server's aligner reads ahead (beyond that it reads none, and answers encode what they quote)
+    sentences = twin_texts(twins) if len(twins) <= TwinAligner.CACHE // 4 else []
     if sentences:
         cached_vectors(cache, "twins-fr", encoder, sentences, encoder.encode, prune=False)
     return len(texts) + len(passages) + len(sentences)

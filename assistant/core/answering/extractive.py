@@ -57,8 +57,15 @@ def units_of(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def stems_of(unit: str) -> frozenset[str]:
-    """`content_stems` of one of the evidence's sentences, or of a question (asked of each several times)."""
+    """`content_stems` of one of the evidence's sentences."""
     return frozenset(content_stems(unit))
+
+
+@lru_cache(maxsize=256)
+def question_stems(question: str) -> frozenset[str]:
+    """`content_stems` of a question, which an answer asks for several times. A cache of its own, and small:
+    members' questions are any text, and must not crowd out (or fill memory beside) the evidence's."""
+    return frozenset(content_stems(question))
 
 
 @lru_cache(maxsize=4_096)
@@ -74,7 +81,7 @@ def best_quote(text: str, question: str) -> str:
         return " ".join(text.split())
     if sum(len(u.split()) for u in units) <= QUOTE_WORDS:
         return " ".join(units)
-    wanted = stems_of(question)
+    wanted = question_stems(question)
     scores = [len(wanted & stems_of(u)) for u in units]
     if wants_effect(question):
         # "does X work" is answered by a sentence that reports an effect, not by a definition
@@ -164,7 +171,7 @@ class EvidenceGate:
         if not passages:
             return GateSignals(0.0, 0.0)
         top = max(p.similarity for p in passages)
-        wanted = stems_of(question)
+        wanted = question_stems(question)
         total = sum(snapshot.idf(w) for w in wanted)
         coverage = 0.0
         if total:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlparse
 
-from assistant.core.answering.extractive import Selection, stems_of, units_of, wants_effect
+from assistant.core.answering.extractive import Selection, question_stems, stems_of, units_of, wants_effect
 from assistant.core.answering.followup import Named
 from assistant.core.answering.intent import INTENT_LABELS, INTENT_SECTIONS, classify
 from assistant.core.answering.linking import Link, NameIndex, RatedNames, linked_documents, tokens_with_case
@@ -296,7 +296,7 @@ def _pick(
     if best is None:
         return None
     _, _, chunk, units, i = best
-    wanted = stems_of(question)
+    wanted = question_stems(question)
     lo, hi, size = i, i, len(units[i].split())
     # a sentence that shares nothing with the question stays alone; a relevant one may take a neighbour
     while True:
@@ -430,7 +430,7 @@ class Planner:
         """The key finding: a sentence of the Summary or Evidence that reports an effect of this document's
         intervention and names no other one."""
         chunks = [c for c in doc.chunks if top_section(c.section) in FINDING_SECTIONS]
-        wanted = stems_of(question)
+        wanted = question_stems(question)
 
         def score(unit: str, order: int) -> float:
             return _finding_prior(unit) + min(3, len(wanted & stems_of(unit))) * 0.5 - order * 0.01
@@ -443,7 +443,7 @@ class Planner:
 
     @staticmethod
     def _scorer(question: str, effect: bool) -> Callable[[str, int], float]:
-        wanted = stems_of(question)
+        wanted = question_stems(question)
 
         def score(unit: str, order: int) -> float:
             s = float(len(wanted & stems_of(unit)))
